@@ -1,0 +1,217 @@
+"""Command line: ``run`` (the default), ``validate`` and ``schema``. The only module that prints.
+
+Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import Scenario
+from .errors import Issue, ScenarioError
+from .experiment import run
+from .loader import load_scenario
+from .results import Results
+from .schema import json_schema
+
+__all__ = ["main"]
+
+COMMANDS = ("run", "validate", "schema")
+MAIN_KPIS = (
+    ("arrived_per_day", "arrived per day", "{:,.1f}"),
+    ("throughput_per_day", "cleared per day", "{:,.1f}"),
+    ("time_in_system_h_mean", "time in system, mean (h)", "{:,.2f}"),
+    ("time_in_system_h_p95", "time in system, p95 (h)", "{:,.2f}"),
+    ("queue_mean", "trucks queued, mean", "{:,.1f}"),
+    ("queue_max", "trucks queued, max", "{:,.1f}"),
+    ("in_system_end", "in system at end", "{:,.1f}"),
+)
+
+
+class UsageError(Exception):
+    """A bad command-line argument (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``run`` is implied when the first argument is a file)."""
+    parser = _Parser(prog="run_scenario.py", description="Simulate truck queues and clearance at land border gates.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p_run = sub.add_parser("run", help="run a scenario (default when the first argument is a file)")
+    p_run.add_argument("scenario", help="scenario YAML file")
+    p_run.add_argument("--days", type=_positive, help="simulated days (warm-up included)")
+    p_run.add_argument("--replications", type=_positive, help="number of replications")
+    p_run.add_argument("--seed", type=_seed, help="random seed")
+    p_run.add_argument("--jobs", type=_positive, default=1, help="worker processes (results do not depend on it)")
+    p_run.add_argument("--out", type=Path, help="result folder (default results/<scenario>/<UTC time>/)")
+    p_run.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
+    p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p_val = sub.add_parser("validate", help="check scenario files without running them")
+    p_val.add_argument("files", nargs="+", help="scenario YAML files")
+    p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
+    sub.add_parser("schema", help="print the scenario JSON Schema")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    sets = list(args.set)
+    for flag, key in (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed")):
+        value = getattr(args, flag)
+        if value is not None:
+            sets.append(f"{key}={value}")
+    return sets
+
+
+def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    failed = 0
+    for file in args.files:
+        try:
+            sc = load_scenario(file, args.set)
+        except ScenarioError as exc:
+            failed += 1
+            _report(exc.issues)
+            continue
+        stages = sum(len(g.stages) for g in sc.gates.values())
+        console.print(
+            f"[green]ok[/green] {file}: {len(sc.gates)} gates, {stages} stages, {len(sc.cargo_classes)} cargo classes"
+        )
+    return 2 if failed else 0
+
+
+def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    scenario = load_scenario(args.scenario, _overrides(args))
+    out_dir = args.out or Path("results") / scenario.name / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    _check_writable(out_dir)
+    n = scenario.run.replications
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=args.quiet,
+    ) as bar:
+        task = bar.add_task(f"{scenario.name}: replications", total=n)
+        results = run(scenario, jobs=args.jobs, progress=lambda done, total: bar.update(task, completed=done))
+    wall = time.perf_counter() - started
+    extra = {"command": [Path(sys.argv[0]).name, *sys.argv[1:]], "jobs": args.jobs, "wall_time_s": round(wall, 3)}
+    results.to_dir(out_dir, extra)
+    if not args.quiet:
+        _print_summary(console, results, scenario)
+        console.print(f"{n} replications in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
+    return 0
+
+
+def _check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(
+            [Issue("--out", None, str(folder), f"cannot create the result folder: {exc.strerror}")]
+        ) from None
+
+
+def _fmt(value: float, pattern: str) -> str:
+    return "–" if value != value else pattern.format(value)
+
+
+def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
+    summary = results.summary
+    table = Table(
+        title=f"{scenario.name}: mean and 95% CI over {results.replications.replication.nunique()} replications"
+    )
+    table.add_column("KPI")
+    scopes = [("all", "all", "all")] + [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
+    for _, _, label in scopes:
+        table.add_column(label, justify="right")
+    for kpi, label, pattern in MAIN_KPIS:
+        cells = []
+        for scope, key, _ in scopes:
+            row = summary[(summary.scope == scope) & (summary.key == key) & (summary.kpi == kpi)]
+            if row.empty:
+                cells.append("–")
+                continue
+            r = row.iloc[0]
+            ci = "" if r.ci_low != r.ci_low else f" ±{_fmt(r.half_width, pattern)}"
+            cells.append(_fmt(r["mean"], pattern) + ci)
+        table.add_row(label, *cells)
+    console.print(table)
+    util = summary[(summary.scope == "stage") & (summary.kpi == "utilisation")].sort_values("mean", ascending=False)
+    busiest = Table(title="Busiest stages (utilisation over open hours)")
+    for col in ("stage", "utilisation", "mean wait (min)", "p95 wait (min)"):
+        busiest.add_column(col, justify="right" if col != "stage" else "left")
+    for key, utilisation in zip(util.key.head(5), util["mean"].head(5)):
+        waits = summary[(summary.scope == "stage") & (summary.key == key)].set_index("kpi")["mean"]
+        busiest.add_row(
+            key,
+            _fmt(float(utilisation), "{:.0%}"),
+            _fmt(waits["wait_min_mean"], "{:,.1f}"),
+            _fmt(waits["wait_min_p95"], "{:,.1f}"),
+        )
+    console.print(busiest)
+
+
+def _report(issues: Sequence[Issue]) -> None:
+    for issue in issues:
+        print(f"error: {issue}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+        args_list.insert(0, "run")
+    console = Console(highlight=False)
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command == "schema":
+            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+            return 0
+        if args.command == "validate":
+            return _cmd_validate(args, console)
+        return _cmd_run(args, console)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ScenarioError as exc:
+        _report(exc.issues)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: no result files were written for this run", file=sys.stderr)
+        return 130

@@ -1,0 +1,172 @@
+"""The results of a set of replications, and the result folder they are written to."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .config import Scenario
+from .model import RunOutput
+from .output import atomic_write_bytes, gzip_bytes, manifest, to_json
+from .stats import summarise
+
+if TYPE_CHECKING:
+    from .experiment import ReplicationResult
+
+__all__ = ["Results", "event_log_frame"]
+
+SCOPE_SECTIONS = {"gate": "by_gate", "direction": "by_direction", "class": "by_class", "stage": "by_stage"}
+
+
+@dataclass
+class Results:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The resolved scenario that was run.
+    seed : int
+        The seed used.
+    replications : pandas.DataFrame
+        Tidy KPIs: ``replication, scope, key, kpi, value``.
+    summary : pandas.DataFrame
+        Mean and 95% t-interval per ``scope, key, kpi``.
+    timeseries : pandas.DataFrame
+        Hourly levels per replication (see :func:`simulator.kpis.timeseries`).
+    outputs : list of RunOutput
+        Raw records per replication (empty when the log was not kept).
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    outputs: list[RunOutput] = field(default_factory=list)
+
+    @classmethod
+    def from_replications(cls, scenario: Scenario, seed: int, results: Sequence[ReplicationResult]) -> Results:
+        """Combine per-replication results, in replication order."""
+        reps = pd.concat([r.kpis for r in results], ignore_index=True)
+        series = pd.concat([r.timeseries for r in results], ignore_index=True)
+        outputs = [r.output for r in results if r.output is not None]
+        return cls(scenario, seed, reps, summarise(reps), series, outputs)
+
+    @functools.cached_property
+    def trucks(self) -> pd.DataFrame:
+        """The event log of every replication: one row per truck and stage visit."""
+        if not self.outputs:
+            return event_log_frame(None)
+        return pd.concat([event_log_frame(o) for o in self.outputs], ignore_index=True)
+
+    def kpi(self, name: str, scope: str = "all", key: str = "all") -> dict[str, float]:
+        """``{mean, ci_low, ci_high}`` of one KPI."""
+        row = self.summary[(self.summary.scope == scope) & (self.summary.key == key) & (self.summary.kpi == name)]
+        if row.empty:
+            raise KeyError(f"no KPI {name!r} for {scope}={key!r}")
+        return {c: float(row.iloc[0][c]) for c in ("mean", "ci_low", "ci_high")}
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The content of ``summary.json``."""
+        run = self.scenario.run
+        doc: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "replications": int(self.replications["replication"].nunique()),
+            "days": run.days,
+            "warmup_days": run.warmup_days,
+            "start_date": run.start_date.isoformat(),
+            "confidence": 0.95,
+            "kpis": {},
+            **{section: {} for section in SCOPE_SECTIONS.values()},
+        }
+        for row in self.summary.itertuples(index=False):
+            entry = {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
+            if row.scope == "all":
+                doc["kpis"][row.kpi] = entry
+            else:
+                doc[SCOPE_SECTIONS[str(row.scope)]].setdefault(row.key, {})[row.kpi] = entry
+        return doc
+
+    def files(self) -> dict[str, bytes]:
+        """The result files, by name, as bytes (deterministic for a given seed)."""
+        resolved = yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        return {
+            "summary.json": to_json(self.summary_dict()).encode("utf-8"),
+            "replications.csv": self.replications.to_csv(index=False).encode("utf-8"),
+            "timeseries.csv": self.timeseries.to_csv(index=False).encode("utf-8"),
+            "trucks.csv.gz": gzip_bytes(self.trucks.to_csv(index=False).encode("utf-8")),
+            "scenario.resolved.yaml": resolved.encode("utf-8"),
+        }
+
+    def to_dir(self, path: str | Path, extra_manifest: dict[str, Any] | None = None) -> Path:
+        """Write every result file atomically into ``path``, the manifest last.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+        """
+        folder = Path(path)
+        files = self.files()
+        for name, data in files.items():
+            atomic_write_bytes(folder / name, data)
+        info = {
+            "scenario": self.scenario.name,
+            "scenario_sha256": self.scenario.digest(),
+            "seed": self.seed,
+            "replications": int(self.replications["replication"].nunique()),
+            **(extra_manifest or {}),
+        }
+        atomic_write_bytes(folder / "manifest.json", to_json(manifest(files, info)).encode("utf-8"))
+        return folder
+
+
+_LOG_COLUMNS = [
+    "replication",
+    "truck",
+    "gate",
+    "flow",
+    "direction",
+    "cargo_class",
+    "t_arrive_min",
+    "t_exit_min",
+    "stage",
+    "t_queue_min",
+    "t_start_min",
+    "t_end_min",
+]
+
+
+def event_log_frame(out: RunOutput | None) -> pd.DataFrame:
+    """One replication's event log as a table: one row per truck and stage visit."""
+    if out is None:
+        return pd.DataFrame({c: [] for c in _LOG_COLUMNS})
+    v = out.visits
+    flow = out.truck_flow[v.truck]
+    gate_of_flow = np.array(out.gate_names)[out.flow_gate]
+    return pd.DataFrame(
+        {
+            "replication": out.replication,
+            "truck": v.truck,
+            "gate": gate_of_flow[flow],
+            "flow": np.array([f.split(".", 1)[1] for f in out.flow_names])[flow],
+            "direction": np.array(out.flow_direction)[flow],
+            "cargo_class": np.array(out.class_names)[out.truck_class[v.truck]],
+            "t_arrive_min": out.t_arrive[v.truck],
+            "t_exit_min": out.t_exit[v.truck],
+            "stage": np.array([s.split(".", 1)[1] for s in out.stage_names])[v.stage],
+            "t_queue_min": v.t_queue,
+            "t_start_min": v.t_start,
+            "t_end_min": v.t_end,
+        },
+        columns=_LOG_COLUMNS,
+    )

@@ -1,0 +1,58 @@
+"""Across-replication statistics: means with Student-t confidence intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+__all__ = ["summarise", "t_interval"]
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t confidence interval of independent replications.
+
+    NaN values (a KPI undefined in a replication) are left out. With fewer than two
+    values the bounds are NaN.
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, ci_low, ci_high)``.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, float("nan"), float("nan")
+    half = float(sps.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return mean, mean - half, mean + half
+
+
+def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of every KPI over replications.
+
+    Parameters
+    ----------
+    replications : pandas.DataFrame
+        Tidy table with columns ``replication, scope, key, kpi, value``.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``scope, key, kpi`` with ``n, mean, sd, ci_low, ci_high, half_width``,
+        in the order KPIs first appear.
+    """
+    rows = []
+    for (scope, key, kpi), group in replications.groupby(["scope", "key", "kpi"], sort=False):
+        values = group["value"].to_numpy(dtype=float)
+        finite = values[~np.isnan(values)]
+        mean, low, high = t_interval(finite, level)
+        sd = float(finite.std(ddof=1)) if len(finite) > 1 else float("nan")
+        rows.append((scope, key, kpi, len(finite), mean, sd, low, high, (high - low) / 2))
+    columns = ["scope", "key", "kpi", "n", "mean", "sd", "ci_low", "ci_high", "half_width"]
+    return pd.DataFrame(rows, columns=columns)
