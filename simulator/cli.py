@@ -130,7 +130,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
         task = bar.add_task(f"{scenario.name}: replications", total=n)
         results = run(scenario, jobs=args.jobs, progress=lambda done, total: bar.update(task, completed=done))
     wall = time.perf_counter() - started
-    extra = {"command": [Path(sys.argv[0]).name, *sys.argv[1:]], "jobs": args.jobs, "wall_time_s": round(wall, 3)}
+    extra = {"command": ["run_scenario.py", *args.argv], "jobs": args.jobs, "wall_time_s": round(wall, 3)}
     results.to_dir(out_dir, extra)
     if not args.quiet:
         _print_summary(console, results, scenario)
@@ -200,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     try:
         args = build_parser().parse_args(args_list)
+        args.argv = args_list
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0

@@ -92,7 +92,6 @@ def describe_error(err: dict[str, Any], root: type[BaseModel], path: tuple[str |
     ctx = err.get("ctx") or {}
     value = err.get("input")
     is_int = isinstance(value, int) and not isinstance(value, bool)
-    noun = "an integer" if is_int else "a number"
     simple = {
         "missing": "required key is missing",
         "int_type": f"must be an integer, got {_got(value)}",
@@ -119,7 +118,8 @@ def describe_error(err: dict[str, Any], root: type[BaseModel], path: tuple[str |
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
         bound = next(iter(ctx.values()))
-        return f"must be {noun} {op} {bound}, got {_got(value)}"
+        noun = "an integer" if is_int and isinstance(bound, int) else "a number"
+        return f"must be {noun} {op} {bound:g}, got {_got(value)}"
     if kind in ("too_short", "too_long"):
         lo, hi = ctx.get("min_length"), ctx.get("max_length")
         want = (

@@ -208,6 +208,8 @@ def _data_path(data: Any, loc: KeyPath) -> KeyPath:
             if seg in node:
                 path.append(seg)
                 node = node[seg]
+            elif node.get("dist") == seg:
+                continue  # the discriminator tag pydantic adds for a distribution
             elif last or seg == "[key]":
                 path.append(seg)
         elif isinstance(node, list) and isinstance(seg, int) and seg < len(node):

@@ -1,0 +1,47 @@
+"""Shared fixtures: repository paths and a small valid scenario text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+SMALL = """\
+name: small
+run:
+  start_date: 2024-08-01
+  days: 3
+  warmup_days: 1
+  replications: 2
+  seed: 7
+cargo_classes:
+  fruit: {perishable: true}
+  general: {}
+gates:
+  huu_nghi:
+    stages:
+      entry:
+        servers: 2
+        service: {dist: uniform, low_min: 2, high_min: 5}
+      customs:
+        servers: 3
+        service: {dist: lognormal, mean_min: 20, sd_min: 10}
+        hours: ["07:00-19:00"]
+    flows:
+      export:
+        direction: export
+        trucks_per_day: 80
+        class_mix: {fruit: 0.7, general: 0.3}
+        route: [entry, customs]
+"""
+
+
+@pytest.fixture
+def small_yaml(tmp_path: Path) -> Path:
+    """A valid two-stage scenario written to a temporary file."""
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path

@@ -1,0 +1,98 @@
+"""End to end: the CLI on every shipped scenario with a short horizon, and the library API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import simulator
+from simulator.cli import main
+
+from .conftest import SCENARIOS
+
+REQUIRED_KPIS = ("throughput_per_day", "time_in_system_h_mean", "time_in_system_h_p95", "queue_max")
+RESULT_FILES = (
+    "summary.json",
+    "replications.csv",
+    "trucks.csv.gz",
+    "timeseries.csv",
+    "scenario.resolved.yaml",
+    "manifest.json",
+)
+
+
+def _runnable() -> list[Path]:
+    return sorted(SCENARIOS.glob("examples/*.yaml")) + sorted(SCENARIOS.glob("lang_son_2024.yaml"))
+
+
+@pytest.mark.parametrize("path", _runnable(), ids=lambda p: p.stem)
+def test_cli_runs_every_scenario(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    status = main([str(path), "--days", "4", "--replications", "2", "--seed", "3", "--out", str(out), "--set", "run.warmup_days=1"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "mean and 95% CI" in captured.out
+    for name in RESULT_FILES:
+        assert (out / name).is_file(), name
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["seed"] == 3 and summary["replications"] == 2 and summary["days"] == 4
+    sc = simulator.load_scenario(path)
+    assert summary["scenario"] == sc.name
+    assert set(summary["by_gate"]) == set(sc.gates)
+    for kpi in REQUIRED_KPIS:
+        assert set(summary["kpis"][kpi]) == {"mean", "ci_low", "ci_high"}
+        for gate in sc.gates:
+            assert kpi in summary["by_gate"][gate]
+    assert summary["kpis"]["throughput_per_day"]["mean"] > 0
+    resolved = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    assert resolved["run"]["days"] == 4 and resolved["run"]["warmup_days"] == 1
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 3 and manifest["command"][-1] == "run.warmup_days=1"
+    assert {"python", "numpy", "simpy"} <= set(manifest["versions"])
+    assert set(manifest["files"]) == set(RESULT_FILES) - {"manifest.json"}
+    reps = pd.read_csv(out / "replications.csv")
+    assert list(reps.columns) == ["replication", "scope", "key", "kpi", "value"]
+    assert sorted(reps.replication.unique()) == [0, 1]
+
+
+def test_quiet_prints_nothing(small_yaml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(small_yaml), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_default_out_folder(small_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(small_yaml), "--quiet"]) == 0
+    (stamp,) = list((tmp_path / "results" / "small").iterdir())
+    assert (stamp / "summary.json").is_file()
+
+
+def test_validate_ok_and_schema(small_yaml: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(small_yaml)]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "gates" in schema["properties"] and "extends" in schema["properties"]
+
+
+def test_library_api(small_yaml: Path, tmp_path: Path) -> None:
+    sc = simulator.load_scenario(small_yaml)
+    res = simulator.run(sc, replications=3, seed=11)
+    assert isinstance(res.summary, pd.DataFrame)
+    assert set(res.replications.replication) == {0, 1, 2}
+    row = res.kpi("throughput_per_day")
+    assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+    trucks = res.trucks
+    assert {"truck", "gate", "stage", "t_queue_min", "t_start_min", "t_end_min"} <= set(trucks.columns)
+    assert set(trucks.stage) == {"entry", "customs"}
+    assert set(res.timeseries.metric) == {"queue", "busy", "in_system"}
+    folder = res.to_dir(tmp_path / "lib")
+    assert (folder / "summary.json").is_file() and (folder / "manifest.json").is_file()
+    with pytest.raises(KeyError):
+        res.kpi("no_such_kpi")

@@ -1,0 +1,109 @@
+"""Scenario loading: extends, --set, defaults, immutability, and the committed JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pydantic
+import pytest
+
+import simulator
+from simulator.schema import json_schema
+
+from .conftest import ROOT, SCENARIOS
+
+
+def test_extends_merges_mappings_and_replaces_lists(tmp_path: Path, small_yaml: Path) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "extends: small.yaml\n"
+        "name: child\n"
+        "run: {days: 5}\n"
+        "gates:\n"
+        "  huu_nghi:\n"
+        "    stages:\n"
+        "      customs: {servers: 9}\n"
+        "    flows:\n"
+        "      export: {route: [customs]}\n",
+        encoding="utf-8",
+    )
+    sc = simulator.load_scenario(child)
+    assert sc.name == "child"
+    assert sc.run.days == 5 and sc.run.warmup_days == 1 and sc.run.seed == 7  # merged with the parent's run
+    customs = sc.gates["huu_nghi"].stages["customs"]
+    assert customs.servers == 9 and customs.hours == ["07:00-19:00"]  # sibling keys inherited
+    assert sc.gates["huu_nghi"].flows["export"].route == ["customs"]  # a list replaces
+    assert sc.gates["huu_nghi"].flows["export"].class_mix == {"fruit": 0.7, "general": 0.3}
+
+
+def test_error_in_parent_points_at_parent_file(tmp_path: Path, small_yaml: Path) -> None:
+    text = small_yaml.read_text().replace("servers: 3", "servers: 0")
+    small_yaml.write_text(text)
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: small.yaml\nrun: {days: 4}\n")
+    with pytest.raises(simulator.ScenarioError) as info:
+        simulator.load_scenario(child)
+    (issue,) = info.value.issues
+    assert (issue.file, issue.line, issue.path) == (str(small_yaml), 18, "gates.huu_nghi.stages.customs.servers")
+
+
+def test_set_overrides_and_provenance_of_errors(small_yaml: Path) -> None:
+    sc = simulator.load_scenario(small_yaml, ["gates.huu_nghi.stages.customs.servers=5", "run.days=4"])
+    assert sc.gates["huu_nghi"].stages["customs"].servers == 5
+    assert sc.run.days == 4
+    sc2 = simulator.load_scenario(small_yaml, ["gates.huu_nghi.flows.export.route=[customs]"])
+    assert sc2.gates["huu_nghi"].flows["export"].route == ["customs"]
+    with pytest.raises(simulator.ScenarioError) as info:
+        simulator.load_scenario(small_yaml, ["gates.huu_nghi.stages.customs.servers=0"])
+    assert info.value.issues[0].file == "--set gates.huu_nghi.stages.customs.servers=0"
+
+
+def test_name_defaults_to_file_stem(tmp_path: Path, small_yaml: Path) -> None:
+    other = tmp_path / "my_gate.yaml"
+    other.write_text(small_yaml.read_text().replace("name: small\n", ""))
+    assert simulator.load_scenario(other).name == "my_gate"
+
+
+def test_defaults_live_in_the_schema(small_yaml: Path) -> None:
+    sc = simulator.load_scenario(small_yaml)
+    flow = sc.gates["huu_nghi"].flows["export"]
+    assert flow.hourly_profile == [1.0] * 24 and flow.weekday_weights == [1.0] * 7
+    assert sc.gates["huu_nghi"].stages["entry"].hours is None
+    assert sc.run.utc_offset_h == 7.0
+
+
+def test_scenario_is_frozen_hashable_picklable(small_yaml: Path) -> None:
+    sc = simulator.load_scenario(small_yaml)
+    with pytest.raises(pydantic.ValidationError):
+        sc.name = "other"  # type: ignore[misc]
+    assert hash(sc) == hash(simulator.load_scenario(small_yaml))
+    assert pickle.loads(pickle.dumps(sc)) == sc
+    changed = simulator.load_scenario(small_yaml, ["run.seed=8"])
+    assert changed.digest() != sc.digest()
+
+
+def test_load_from_dict_and_from_scenario(small_yaml: Path) -> None:
+    sc = simulator.load_scenario(small_yaml)
+    again = simulator.load_scenario(sc.model_dump(mode="json"))
+    assert again == sc
+    assert simulator.load_scenario(sc, ["run.days=9"]).run.days == 9
+
+
+def test_committed_schema_is_current() -> None:
+    committed = json.loads((ROOT / "scenario.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema(), "regenerate with: python run_scenario.py schema > scenario.schema.json"
+
+
+def _scenario_files() -> list[Path]:
+    return sorted(p for p in SCENARIOS.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _scenario_files(), ids=lambda p: str(p.relative_to(SCENARIOS)))
+def test_shipped_scenarios_validate_and_point_at_schema(path: Path) -> None:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+    target = (path.parent / first.split("$schema=", 1)[1].strip()).resolve()
+    assert target == (ROOT / "scenario.schema.json").resolve()
+    simulator.load_scenario(path)
