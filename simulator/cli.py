@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .config import Scenario
 from .errors import Issue, ScenarioError
-from .experiment import run
+from .experiment import EVENT_LOG_CHOICES, run
 from .loader import load_scenario
 from .results import Results
 from .schema import json_schema
@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--jobs", type=_positive, default=1, help="worker processes (results do not depend on it)")
     p_run.add_argument("--out", type=Path, help="result folder (default results/<scenario>/<UTC time>/)")
     p_run.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
+    p_run.add_argument(
+        "--event-log",
+        choices=EVENT_LOG_CHOICES,
+        default="all",
+        help="replications whose event log is written to trucks.csv.gz (default: all)",
+    )
     p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p_val = sub.add_parser("validate", help="check scenario files without running them")
     p_val.add_argument("files", nargs="+", help="scenario YAML files")
@@ -128,7 +134,12 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
         disable=args.quiet,
     ) as bar:
         task = bar.add_task(f"{scenario.name}: replications", total=n)
-        results = run(scenario, jobs=args.jobs, progress=lambda done, total: bar.update(task, completed=done))
+        results = run(
+            scenario,
+            jobs=args.jobs,
+            event_log=args.event_log,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
     wall = time.perf_counter() - started
     extra = {"command": ["run_scenario.py", *args.argv], "jobs": args.jobs, "wall_time_s": round(wall, 3)}
     results.to_dir(out_dir, extra)

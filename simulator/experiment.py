@@ -54,12 +54,15 @@ def _star(args: tuple[Scenario, int, int | None, bool]) -> ReplicationResult:
     return run_replication(*args)
 
 
+EVENT_LOG_CHOICES = ("all", "first", "none")
+
+
 def run(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
     jobs: int = 1,
-    keep_log: bool = True,
+    event_log: str = "all",
     progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Run replications of a scenario and summarise them.
@@ -74,8 +77,8 @@ def run(
         Defaults to ``scenario.run.seed``.
     jobs : int
         Worker processes; 1 runs in this process. Results do not depend on it.
-    keep_log : bool
-        Keep every replication's event log (``Results.trucks``).
+    event_log : {"all", "first", "none"}
+        Which replications keep their event log (``Results.trucks``); KPIs never depend on it.
     progress : callable, optional
         Called as ``progress(done, total)`` after each replication.
 
@@ -89,8 +92,11 @@ def run(
         raise ValueError(f"replications must be >= 1, got {n}")
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if event_log not in EVENT_LOG_CHOICES:
+        raise ValueError(f"event_log must be one of {EVENT_LOG_CHOICES}, got {event_log!r}")
     seed = scenario.run.seed if seed is None else seed
-    tasks: list[tuple[Scenario, int, int | None, bool]] = [(scenario, r, seed, keep_log) for r in range(n)]
+    keep = {"all": n, "first": 1, "none": 0}[event_log]
+    tasks: list[tuple[Scenario, int, int | None, bool]] = [(scenario, r, seed, r < keep) for r in range(n)]
     results = _map(tasks, jobs, progress)
     return Results.from_replications(scenario, seed, results)
 
@@ -112,12 +118,12 @@ def _map(
     if jobs == 1 or total == 1:
         finished(_star(t) for t in tasks)
     else:
-        with cf.ProcessPoolExecutor(max_workers=min(jobs, total)) as pool:
+        pool = cf.ProcessPoolExecutor(max_workers=min(jobs, total))
+        try:
             futures = [pool.submit(_star, t) for t in tasks]
-            try:
-                finished(f.result() for f in cf.as_completed(futures))
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+            finished(f.result() for f in cf.as_completed(futures))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return [done[t[1]] for t in tasks]

@@ -96,3 +96,13 @@ def test_library_api(small_yaml: Path, tmp_path: Path) -> None:
     assert (folder / "summary.json").is_file() and (folder / "manifest.json").is_file()
     with pytest.raises(KeyError):
         res.kpi("no_such_kpi")
+
+
+@pytest.mark.parametrize(("choice", "expected"), [("all", {0, 1, 2}), ("first", {0}), ("none", set())])
+def test_event_log_choice(small_yaml: Path, tmp_path: Path, choice: str, expected: set[int]) -> None:
+    out = tmp_path / choice
+    assert main([str(small_yaml), "--replications", "3", "--event-log", choice, "--out", str(out), "--quiet"]) == 0
+    log = pd.read_csv(out / "trucks.csv.gz")
+    assert set(log.replication) == expected
+    reps = pd.read_csv(out / "replications.csv")
+    assert set(reps.replication) == {0, 1, 2}  # KPIs never depend on the log choice
