@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument(
         "--event-log",
         choices=EVENT_LOG_CHOICES,
-        default="all",
-        help="replications whose event log is written to trucks.csv.gz (default: all)",
+        default="first",
+        help="replications whose event log is written to trucks.csv.gz (default: first, i.e. replication 0)",
     )
     p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p_val = sub.add_parser("validate", help="check scenario files without running them")
@@ -140,12 +140,12 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             event_log=args.event_log,
             progress=lambda done, total: bar.update(task, completed=done),
         )
+    extra = {"command": ["run_scenario.py", *args.argv], "jobs": args.jobs, "event_log": args.event_log}
+    results.to_dir(out_dir, extra, started=started)
     wall = time.perf_counter() - started
-    extra = {"command": ["run_scenario.py", *args.argv], "jobs": args.jobs, "wall_time_s": round(wall, 3)}
-    results.to_dir(out_dir, extra)
     if not args.quiet:
         _print_summary(console, results, scenario)
-        console.print(f"{n} replications in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
+        console.print(f"{n} replications run and written in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +108,20 @@ class Results:
             "scenario.resolved.yaml": resolved.encode("utf-8"),
         }
 
-    def to_dir(self, path: str | Path, extra_manifest: dict[str, Any] | None = None) -> Path:
+    def to_dir(
+        self, path: str | Path, extra_manifest: dict[str, Any] | None = None, started: float | None = None
+    ) -> Path:
         """Write every result file atomically into ``path``, the manifest last.
+
+        Parameters
+        ----------
+        path : str or Path
+            The result folder (created if needed).
+        extra_manifest : dict, optional
+            More entries for ``manifest.json`` (command line, jobs, ...).
+        started : float, optional
+            ``time.perf_counter()`` at the start of the run; the manifest then records the
+            wall time up to the last result file written.
 
         Returns
         -------
@@ -126,6 +139,8 @@ class Results:
             "replications": int(self.replications["replication"].nunique()),
             **(extra_manifest or {}),
         }
+        if started is not None:
+            info["wall_time_s"] = round(time.perf_counter() - started, 3)
         atomic_write_bytes(folder / "manifest.json", to_json(manifest(files, info)).encode("utf-8"))
         return folder
 
