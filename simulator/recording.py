@@ -33,13 +33,13 @@ class EventLog:
         self.t_end = array("d")
 
     def freeze(self) -> VisitLog:
-        """Copy the columns into numpy arrays."""
+        """Read-only numpy views of the columns (no copy); the log must not grow afterwards."""
         return VisitLog(
-            truck=np.frombuffer(self.truck, dtype=np.int32).copy(),
-            stage=np.frombuffer(self.stage, dtype=np.int16).copy(),
-            t_queue=np.frombuffer(self.t_queue, dtype=np.float64).copy(),
-            t_start=np.frombuffer(self.t_start, dtype=np.float64).copy(),
-            t_end=np.frombuffer(self.t_end, dtype=np.float64).copy(),
+            truck=np.frombuffer(self.truck, dtype=np.int32),
+            stage=np.frombuffer(self.stage, dtype=np.int16),
+            t_queue=np.frombuffer(self.t_queue, dtype=np.float64),
+            t_start=np.frombuffer(self.t_start, dtype=np.float64),
+            t_end=np.frombuffer(self.t_end, dtype=np.float64),
         )
 
 
