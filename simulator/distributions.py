@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special
+from scipy import special, stats
 
 __all__ = [
     "Deterministic",
@@ -187,27 +187,26 @@ class TruncatedNormal(_Base):
 
     def _mass(self) -> float:
         a, b = self._ab()
-        return float(special.ndtr(b) - special.ndtr(a))
+        return float(special.ndtr(-a) - special.ndtr(-b)) if a > 0 else float(special.ndtr(b) - special.ndtr(a))
 
     def mean(self) -> float:
         a, b = self._ab()
-        pa, pb = _phi(a), _phi(b)
-        return self.mean_min + self.sd_min * (pa - pb) / self._mass()
+        return self.mean_min + self.sd_min * float(stats.truncnorm.mean(a, b))
 
     def var(self) -> float:
         a, b = self._ab()
-        z = self._mass()
-        pa, pb = _phi(a), _phi(b)
-        apa = a * pa if math.isfinite(a) else 0.0
-        bpb = b * pb if math.isfinite(b) else 0.0
-        return self.sd_min**2 * (1 + (apa - bpb) / z - ((pa - pb) / z) ** 2)
+        return self.sd_min**2 * float(stats.truncnorm.var(a, b))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         a, b = self._ab()
-        fa, fb = special.ndtr(a), special.ndtr(b)
-        x = self.mean_min + self.sd_min * special.ndtri(fa + u * (fb - fa))
+        if a > 0:  # upper tail: work with survival probabilities to keep precision
+            qa, qb = special.ndtr(-a), special.ndtr(-b)
+            z = -special.ndtri(qa - u * (qa - qb))
+        else:
+            fa, fb = special.ndtr(a), special.ndtr(b)
+            z = special.ndtri(fa + u * (fb - fa))
         hi = math.inf if self.high_min is None else self.high_min
-        return np.clip(x, self.low_min, hi)
+        return np.clip(self.mean_min + self.sd_min * z, self.low_min, hi)
 
 
 class Lognormal(_Base):
@@ -251,7 +250,10 @@ class Gamma(_Base):
 
 
 class Empirical(_Base):
-    """Resampling of observed durations ``values_min``, each equally likely."""
+    """Resampling of observed durations ``values_min``, each equally likely.
+
+    The inverse CDF works on the sorted values, so the order of the list does not matter.
+    """
 
     dist: Literal["empirical"]
     values_min: list[NonNeg] = Field(min_length=1)
@@ -263,14 +265,9 @@ class Empirical(_Base):
         return float(np.var(self.values_min))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        values = np.asarray(self.values_min, dtype=float)
+        values = np.sort(np.asarray(self.values_min, dtype=float))
         idx = np.minimum((np.asarray(u) * len(values)).astype(np.int64), len(values) - 1)
         return values[idx]
-
-
-def _phi(x: float) -> float:
-    """Standard normal density, 0 at +-inf."""
-    return 0.0 if math.isinf(x) else math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
 
 
 Distribution = Annotated[

@@ -181,6 +181,7 @@ class Model:
         self.truck_class = (np.concatenate(classes) if classes else np.empty(0, np.int16))[order]
         self.routes = routes
         self.t_exit = [math.nan] * len(order)
+        self.arrived = self.t_arrive.tolist()
 
     def _source(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
@@ -189,10 +190,12 @@ class Model:
         flows = self.truck_flow.tolist()
         idx = self.truck_index.tolist()
         classes = self.truck_class.tolist()
+        arrived = self.arrived
         for tid, t in enumerate(times):
             delay = t - env.now
             if delay > 0:
                 yield env.timeout(delay)
+            arrived[tid] = env.now  # the clock's value, so a truck's first t_queue equals its arrival exactly
             env.process(self._truck(tid, idx[tid], routes[flows[tid]][classes[tid]]))
 
     def _truck(self, tid: int, k: int, route: Sequence[RouteStep]) -> Generator[simpy.Event, Any, None]:
@@ -249,7 +252,7 @@ class Model:
             stage_schedules=tuple(self.stages[k].schedule for k in stage_keys),
             truck_flow=self.truck_flow,
             truck_class=self.truck_class,
-            t_arrive=self.t_arrive,
+            t_arrive=np.array(self.arrived, dtype=np.float64),
             t_exit=np.array(self.t_exit, dtype=np.float64),
             visits=self.log.freeze(),
         )

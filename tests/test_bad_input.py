@@ -29,18 +29,66 @@ def _validate(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 # (case id, text replacement (old, new), expected "line: path: message" fragment)
 CASES = [
-    ("unknown_key", ("      customs:\n", "      customs:\n        sever: 3\n"), ":18: gates.huu_nghi.stages.customs.sever: unknown key 'sever'; did you mean 'servers'?"),
-    ("wrong_type", ("trucks_per_day: 80", "trucks_per_day: lots"), ":24: gates.huu_nghi.flows.export.trucks_per_day: must be a number, got 'lots'"),
-    ("negative_servers", ("servers: 3", "servers: -2"), ":18: gates.huu_nghi.stages.customs.servers: must be an integer >= 1, got -2"),
-    ("zero_servers", ("servers: 2", "servers: 0"), ":15: gates.huu_nghi.stages.entry.servers: must be an integer >= 1, got 0"),
-    ("mix_sum", ("fruit: 0.7, general: 0.3", "fruit: 0.7, general: 0.2"), ":25: gates.huu_nghi.flows.export.class_mix: shares must sum to 1, got 0.9"),
-    ("probability_range", ("        hours:", "        visit_probability: 1.5\n        hours:"), ":20: gates.huu_nghi.stages.customs.visit_probability: must be a number <= 1, got 1.5"),
-    ("unknown_distribution", ("dist: uniform, low_min: 2, high_min: 5", "dist: weibull, shape: 2"), ":16: gates.huu_nghi.stages.entry.service: unknown distribution 'weibull'"),
-    ("bad_distribution_params", ("high_min: 5", "high_min: 1"), ":16: gates.huu_nghi.stages.entry.service: needs low_min < high_min, got 2.0 and 1.0"),
-    ("negative_sd", ("sd_min: 10", "sd_min: -1"), ":19: gates.huu_nghi.stages.customs.service.sd_min: must be a number > 0, got -1"),
-    ("time_25", ('"07:00-19:00"', '"07:00-25:00"'), ":20: gates.huu_nghi.stages.customs.hours.0: '25:00' is not a valid time"),
-    ("route_missing_stage", ("route: [entry, customs]", "route: [entry, scanner]"), ":26: gates.huu_nghi.flows.export.route.1: no stage 'scanner' at gate 'huu_nghi'"),
-    ("unknown_class", ("fruit: 0.7, general: 0.3", "fruit: 0.7, rice: 0.3"), ":25: gates.huu_nghi.flows.export.class_mix.rice: unknown cargo class 'rice'"),
+    (
+        "unknown_key",
+        ("      customs:\n", "      customs:\n        sever: 3\n"),
+        ":18: gates.huu_nghi.stages.customs.sever: unknown key 'sever'; did you mean 'servers'?",
+    ),
+    (
+        "wrong_type",
+        ("trucks_per_day: 80", "trucks_per_day: lots"),
+        ":24: gates.huu_nghi.flows.export.trucks_per_day: must be a number, got 'lots'",
+    ),
+    (
+        "negative_servers",
+        ("servers: 3", "servers: -2"),
+        ":18: gates.huu_nghi.stages.customs.servers: must be an integer >= 1, got -2",
+    ),
+    (
+        "zero_servers",
+        ("servers: 2", "servers: 0"),
+        ":15: gates.huu_nghi.stages.entry.servers: must be an integer >= 1, got 0",
+    ),
+    (
+        "mix_sum",
+        ("fruit: 0.7, general: 0.3", "fruit: 0.7, general: 0.2"),
+        ":25: gates.huu_nghi.flows.export.class_mix: shares must sum to 1, got 0.9",
+    ),
+    (
+        "probability_range",
+        ("        hours:", "        visit_probability: 1.5\n        hours:"),
+        ":20: gates.huu_nghi.stages.customs.visit_probability: must be a number <= 1, got 1.5",
+    ),
+    (
+        "unknown_distribution",
+        ("dist: uniform, low_min: 2, high_min: 5", "dist: weibull, shape: 2"),
+        ":16: gates.huu_nghi.stages.entry.service: unknown distribution 'weibull'",
+    ),
+    (
+        "bad_distribution_params",
+        ("high_min: 5", "high_min: 1"),
+        ":16: gates.huu_nghi.stages.entry.service: needs low_min < high_min, got 2.0 and 1.0",
+    ),
+    (
+        "negative_sd",
+        ("sd_min: 10", "sd_min: -1"),
+        ":19: gates.huu_nghi.stages.customs.service.sd_min: must be a number > 0, got -1",
+    ),
+    (
+        "time_25",
+        ('"07:00-19:00"', '"07:00-25:00"'),
+        ":20: gates.huu_nghi.stages.customs.hours.0: '25:00' is not a valid time",
+    ),
+    (
+        "route_missing_stage",
+        ("route: [entry, customs]", "route: [entry, scanner]"),
+        ":26: gates.huu_nghi.flows.export.route.1: no stage 'scanner' at gate 'huu_nghi'",
+    ),
+    (
+        "unknown_class",
+        ("fruit: 0.7, general: 0.3", "fruit: 0.7, rice: 0.3"),
+        ":25: gates.huu_nghi.flows.export.class_mix.rice: unknown cargo class 'rice'",
+    ),
     ("warmup_too_long", ("warmup_days: 1", "warmup_days: 3"), ":5: run.warmup_days: must be < days (3), got 3"),
 ]
 
@@ -116,8 +164,14 @@ def test_python_tags_are_not_evaluated(tmp_path: Path, capsys: pytest.CaptureFix
     ("override", "expected"),
     [
         ("gates.nowhere.stages.x.servers=2", "--set: gates.nowhere.stages.x.servers=2: no key 'nowhere' under 'gates'"),
-        ("gates.huu_nghi.stages.customs.servers=-1", "gates.huu_nghi.stages.customs.servers: must be an integer >= 1, got -1"),
-        ("gates.huu_nghi.stages.customs.servers=many", "gates.huu_nghi.stages.customs.servers: must be an integer, got 'many'"),
+        (
+            "gates.huu_nghi.stages.customs.servers=-1",
+            "gates.huu_nghi.stages.customs.servers: must be an integer >= 1, got -1",
+        ),
+        (
+            "gates.huu_nghi.stages.customs.servers=many",
+            "gates.huu_nghi.stages.customs.servers: must be an integer, got 'many'",
+        ),
         ("run.dayz=3", "run.dayz: unknown key 'dayz'; did you mean 'days'?"),
         ("gates.huu_nghi.flows.export.route.5=entry", "'5' is not an index of a 2-item list"),
         ("run.days.x=1", "run.days is a value, not a mapping"),

@@ -32,7 +32,21 @@ def _runnable() -> list[Path]:
 @pytest.mark.parametrize("path", _runnable(), ids=lambda p: p.stem)
 def test_cli_runs_every_scenario(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    status = main([str(path), "--days", "4", "--replications", "2", "--seed", "3", "--out", str(out), "--set", "run.warmup_days=1"])
+    status = main(
+        [
+            str(path),
+            "--days",
+            "4",
+            "--replications",
+            "2",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--set",
+            "run.warmup_days=1",
+        ]
+    )
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "mean and 95% CI" in captured.out
