@@ -183,6 +183,17 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
             cells.append(_fmt(r["mean"], pattern) + ci)
         table.add_row(label, *cells)
     console.print(table)
+    flags = results.stability
+    flags = flags[flags.unstable & flags.scope.isin(["all", "gate"])]
+    for scope, key, growth, low, high in zip(
+        flags.scope, flags.key, flags.growth_mean, flags.growth_ci_low, flags.growth_ci_high
+    ):
+        where = "the whole system" if scope == "all" else f"gate {key}"
+        console.print(
+            f"[bold red]UNSTABLE[/bold red]: the backlog of {where} grows {growth:,.1f} trucks/day "
+            f"(95% CI {_fmt(low, '{:,.1f}')} to {_fmt(high, '{:,.1f}')}); "
+            "its waiting times are not steady-state values."
+        )
     util = summary[(summary.scope == "stage") & (summary.kpi == "utilisation")].sort_values("mean", ascending=False)
     busiest = Table(title="Busiest stages (utilisation over open hours)")
     for col in ("stage", "utilisation", "mean wait (min)", "p95 wait (min)"):

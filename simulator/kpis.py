@@ -17,7 +17,7 @@ import pandas as pd
 from .model import RunOutput
 from .recording import Level
 
-__all__ = ["TRUCK_KPIS", "STAGE_KPIS", "replication_kpis", "timeseries"]
+__all__ = ["STAGE_KPIS", "TRUCK_KPIS", "backlog_growth", "replication_kpis", "timeseries"]
 
 TRUCK_KPIS = (
     "arrived_per_day",
@@ -28,6 +28,7 @@ TRUCK_KPIS = (
     "time_in_system_h_max",
     "in_system_mean",
     "in_system_end",
+    "backlog_growth_per_day",
     "queue_mean",
     "queue_max",
 )
@@ -84,9 +85,24 @@ def _truck_kpis(out: RunOutput, mask: np.ndarray, visit_mask: np.ndarray) -> dic
         "time_in_system_h_max": float(tis.max()) if len(tis) else float("nan"),
         "in_system_mean": in_sys.mean(t0, t1),
         "in_system_end": float((~done).sum()),
+        "backlog_growth_per_day": backlog_growth(in_sys, t0, t1),
         "queue_mean": queue.mean(t0, t1),
         "queue_max": queue.max(t0, t1),
     }
+
+
+def backlog_growth(level: Level, t0: float, t1: float) -> float:
+    """Least-squares slope (trucks per day) of the daily mean level over whole days in ``[t0, t1]``.
+
+    A stable system has a slope near zero; a backlog that grows without bound has a positive
+    one. NaN when fewer than three whole days are available.
+    """
+    edges = np.arange(t0, t1 + 1e-9, 1440.0)
+    if len(edges) < 4:
+        return float("nan")
+    daily = level.window_means(edges)
+    days = np.arange(len(daily), dtype=float)
+    return float(np.polyfit(days, daily, 1)[0])
 
 
 def _stage_kpis(out: RunOutput, si: int) -> dict[str, float]:

@@ -16,7 +16,7 @@ import yaml
 from .config import Scenario
 from .model import RunOutput
 from .output import atomic_write_bytes, gzip_bytes, manifest, to_json
-from .stats import summarise
+from .stats import stability, summarise
 
 if TYPE_CHECKING:
     from .experiment import ReplicationResult
@@ -68,6 +68,18 @@ class Results:
             return event_log_frame(None)
         return pd.concat([event_log_frame(o) for o in self.outputs], ignore_index=True)
 
+    @functools.cached_property
+    def stability(self) -> pd.DataFrame:
+        """Overload flags per truck scope (see :func:`simulator.stats.stability`)."""
+        run = self.scenario.run
+        return stability(self.summary, run.days - run.warmup_days)
+
+    @property
+    def unstable(self) -> bool:
+        """Whether the backlog of the whole system grows without bound."""
+        rows = self.stability[self.stability.scope == "all"]
+        return bool(rows.unstable.any())
+
     def kpi(self, name: str, scope: str = "all", key: str = "all") -> dict[str, float]:
         """``{mean, ci_low, ci_high}`` of one KPI."""
         row = self.summary[(self.summary.scope == scope) & (self.summary.key == key) & (self.summary.kpi == name)]
@@ -89,6 +101,21 @@ class Results:
             "kpis": {},
             **{section: {} for section in SCOPE_SECTIONS.values()},
         }
+        doc["unstable"] = self.unstable
+        doc["stability"] = {"all": {}, **{SCOPE_SECTIONS[k]: {} for k in ("gate", "direction", "class")}}
+        for r in self.stability.itertuples(index=False):
+            entry = {
+                "unstable": r.unstable,
+                "backlog_growth_per_day": {
+                    "mean": r.growth_mean,
+                    "ci_low": r.growth_ci_low,
+                    "ci_high": r.growth_ci_high,
+                },
+            }
+            if r.scope == "all":
+                doc["stability"]["all"] = entry
+            else:
+                doc["stability"][SCOPE_SECTIONS[str(r.scope)]][r.key] = entry
         for row in self.summary.itertuples(index=False):
             entry = {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high}
             if row.scope == "all":

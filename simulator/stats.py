@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-__all__ = ["summarise", "t_interval"]
+__all__ = ["stability", "summarise", "t_interval"]
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -56,3 +56,41 @@ def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         rows.append((scope, key, kpi, len(finite), mean, sd, low, high, (high - low) / 2))
     columns = ["scope", "key", "kpi", "n", "mean", "sd", "ci_low", "ci_high", "half_width"]
     return pd.DataFrame(rows, columns=columns)
+
+
+GROWTH_KPI = "backlog_growth_per_day"
+PRACTICAL_SHARE = 0.10
+
+
+def stability(summary: pd.DataFrame, window_days: float) -> pd.DataFrame:
+    """Flag scopes whose backlog grows without bound.
+
+    A scope is **unstable** when the 95% CI of its backlog growth (trucks per day, the slope
+    of the daily mean number in the system after the warm-up) lies above zero *and* the
+    growth over the window adds more than 10% of one day's arrivals. The second condition
+    keeps a statistically detectable but negligible drift (a stable queue still filling up
+    from an empty start) from being called overload. With one replication, the point
+    estimate alone is compared with that threshold.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`summarise`.
+    window_days : float
+        Days after the warm-up.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scope, key, growth_mean, growth_ci_low, growth_ci_high, unstable``.
+    """
+    growth = summary[summary.kpi == GROWTH_KPI]
+    arr = summary[summary.kpi == "arrived_per_day"]
+    arrived = dict(zip(zip(arr.scope, arr.key), arr["mean"]))
+    rows = []
+    for scope, key, mean, low, high in zip(growth.scope, growth.key, growth["mean"], growth.ci_low, growth.ci_high):
+        threshold = PRACTICAL_SHARE * float(arrived.get((scope, key), 0.0)) / window_days
+        significant = low > 0 if low == low else True
+        unstable = bool(significant and mean > threshold and mean > 0)
+        rows.append((scope, key, mean, low, high, unstable))
+    return pd.DataFrame(rows, columns=["scope", "key", "growth_mean", "growth_ci_low", "growth_ci_high", "unstable"])

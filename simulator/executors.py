@@ -1,0 +1,130 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster.
+
+An executor maps a top-level, pure function over tasks and yields ``(index, result)`` as
+tasks finish. Callers put results back in task order, so every executor gives identical
+results; only the wall time differs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+__all__ = ["DaskExecutor", "Executor", "ExecutorError", "ProcessExecutor", "SerialExecutor", "make_executor"]
+
+
+class ExecutorError(Exception):
+    """The executor could not be started (e.g. an unreachable Dask scheduler)."""
+
+
+class Executor(Protocol):
+    """Anything that can run ``fn`` over tasks and report each result as it finishes."""
+
+    def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Yield ``(task index, fn(task))`` in completion order."""
+        ...
+
+    def close(self) -> None:
+        """Release workers and connections."""
+        ...
+
+
+class SerialExecutor:
+    """Run every task in this process, in order."""
+
+    def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        for i, task in enumerate(tasks):
+            yield i, fn(task)
+
+    def close(self) -> None:
+        return None
+
+
+class ProcessExecutor:
+    """Run tasks in ``jobs`` local worker processes (``concurrent.futures``)."""
+
+    def __init__(self, jobs: int) -> None:
+        if jobs < 1:
+            raise ValueError(f"jobs must be >= 1, got {jobs}")
+        self.jobs = jobs
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs)
+        futures = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        try:
+            for future in cf.as_completed(futures):
+                yield futures[future], future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Run tasks on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    address : str
+        ``"local"`` starts a ``LocalCluster`` of ``workers`` single-threaded worker
+        processes; anything else is a scheduler address such as ``tcp://10.0.0.5:8786``.
+    workers : int
+        Workers of the local cluster (ignored for a remote scheduler).
+    timeout_s : float
+        How long to wait for the scheduler before giving up.
+    """
+
+    def __init__(self, address: str, workers: int = 2, timeout_s: float = 20.0) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - depends on the installed extras
+            raise ExecutorError(
+                "Dask is not installed: pip install 'border-gate-sim[distributed]' (or dask[distributed])"
+            ) from None
+        self._cluster = None
+        try:
+            if address == "local":
+                self._cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self.client = Client(self._cluster, timeout=f"{timeout_s}s")
+            else:
+                self.client = Client(address, timeout=f"{timeout_s}s")
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise ExecutorError(f"cannot reach the Dask scheduler at {address} within {timeout_s:g} s: {exc}") from None
+
+    def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        from dask.distributed import as_completed
+
+        futures = self.client.map(fn, list(tasks), pure=False)
+        index = {future.key: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                yield index[future.key], future.result()
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_executor(jobs: int = 1, dask: str | None = None) -> Executor:
+    """The executor for ``--jobs`` and ``--dask``: Dask when an address is given, else processes or serial."""
+    if dask:
+        return DaskExecutor(dask, workers=max(jobs, 1) if dask == "local" else 1)
+    return SerialExecutor() if jobs == 1 else ProcessExecutor(jobs)
