@@ -6,7 +6,6 @@ Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 import time
@@ -14,11 +13,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .cache import CacheError
+from .cli_common import (
+    Parser,
+    UsageError,
+    add_execution_options,
+    cache_from_args,
+    executor_from_args,
+    out_folder,
+    positive,
+    progress_bar,
+    report,
+    seed_value,
+)
+from .cli_common import fmt as _fmt
+from .cli_studies import STUDY_COMMANDS, add_study_parsers, run_study
 from .config import Scenario
-from .errors import Issue, ScenarioError
+from .errors import ScenarioError
+from .executors import ExecutorError
 from .experiment import EVENT_LOG_CHOICES, run
 from .loader import load_scenario
 from .results import Results
@@ -26,7 +40,7 @@ from .schema import json_schema
 
 __all__ = ["main"]
 
-COMMANDS = ("run", "validate", "schema")
+COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS)
 MAIN_KPIS = (
     ("arrived_per_day", "arrived per day", "{:,.1f}"),
     ("throughput_per_day", "cleared per day", "{:,.1f}"),
@@ -38,45 +52,15 @@ MAIN_KPIS = (
 )
 
 
-class UsageError(Exception):
-    """A bad command-line argument (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``run`` is implied when the first argument is a file)."""
-    parser = _Parser(prog="run_scenario.py", description="Simulate truck queues and clearance at land border gates.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="run_scenario.py", description="Simulate truck queues and clearance at land border gates.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     p_run = sub.add_parser("run", help="run a scenario (default when the first argument is a file)")
     p_run.add_argument("scenario", help="scenario YAML file")
-    p_run.add_argument("--days", type=_positive, help="simulated days (warm-up included)")
-    p_run.add_argument("--replications", type=_positive, help="number of replications")
-    p_run.add_argument("--seed", type=_seed, help="random seed")
-    p_run.add_argument("--jobs", type=_positive, default=1, help="worker processes (results do not depend on it)")
+    p_run.add_argument("--days", type=positive, help="simulated days (warm-up included)")
+    p_run.add_argument("--replications", type=positive, help="number of replications")
+    p_run.add_argument("--seed", type=seed_value, help="random seed")
     p_run.add_argument("--out", type=Path, help="result folder (default results/<scenario>/<UTC time>/)")
     p_run.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
     p_run.add_argument(
@@ -86,10 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="replications whose event log is written to trucks.csv.gz (default: first, i.e. replication 0)",
     )
     p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_execution_options(p_run)
     p_val = sub.add_parser("validate", help="check scenario files without running them")
     p_val.add_argument("files", nargs="+", help="scenario YAML files")
     p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
     sub.add_parser("schema", help="print the scenario JSON Schema")
+    add_study_parsers(sub)
     return parser
 
 
@@ -109,7 +95,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
             sc = load_scenario(file, args.set)
         except ScenarioError as exc:
             failed += 1
-            _report(exc.issues)
+            report(exc.issues)
             continue
         stages = sum(len(g.stages) for g in sc.gates.values())
         console.print(
@@ -120,46 +106,30 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, _overrides(args))
-    out_dir = args.out or Path("results") / scenario.name / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    _check_writable(out_dir)
+    out_dir = out_folder(args.out, "run", scenario.name)
+    cache = cache_from_args(args)
     n = scenario.run.replications
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=args.quiet,
-    ) as bar:
-        task = bar.add_task(f"{scenario.name}: replications", total=n)
-        results = run(
-            scenario,
-            jobs=args.jobs,
-            event_log=args.event_log,
-            progress=lambda done, total: bar.update(task, completed=done),
-        )
-    extra = {"command": ["run_scenario.py", *args.argv], "jobs": args.jobs, "event_log": args.event_log}
+    executor = executor_from_args(args)
+    try:
+        with progress_bar(console, args.quiet, f"{scenario.name}: replications", n) as progress:
+            results = run(scenario, event_log=args.event_log, progress=progress, executor=executor, cache=cache)
+    finally:
+        executor.close()
+    extra = {
+        "command": ["run_scenario.py", *args.argv],
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "event_log": args.event_log,
+        "cached_replications": 0 if cache is None else cache.hits,
+    }
     results.to_dir(out_dir, extra, started=started)
     wall = time.perf_counter() - started
     if not args.quiet:
         _print_summary(console, results, scenario)
-        console.print(f"{n} replications run and written in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
+        cached = "" if cache is None or not cache.hits else f" ({cache.hits} read from the cache)"
+        console.print(f"{n} replications{cached} run and written in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
     return 0
-
-
-def _check_writable(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ScenarioError(
-            [Issue("--out", None, str(folder), f"cannot create the result folder: {exc.strerror}")]
-        ) from None
-
-
-def _fmt(value: float, pattern: str) -> str:
-    return "–" if value != value else pattern.format(value)
 
 
 def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
@@ -209,11 +179,6 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
     console.print(busiest)
 
 
-def _report(issues: Sequence[Issue]) -> None:
-    for issue in issues:
-        print(f"error: {issue}", file=sys.stderr)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -228,13 +193,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "validate":
             return _cmd_validate(args, console)
+        if args.command in STUDY_COMMANDS:
+            return run_study(args, console)
         return _cmd_run(args, console)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ScenarioError as exc:
-        _report(exc.issues)
+        report(exc.issues)
+        return 2
+    except (ExecutorError, CacheError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: no result files were written for this run", file=sys.stderr)
+        print(
+            "interrupted: no result files were written for this command; finished replications are in the "
+            "cache, so running it again resumes where it stopped",
+            file=sys.stderr,
+        )
         return 130

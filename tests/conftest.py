@@ -39,6 +39,12 @@ gates:
 """
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own replication cache folder (inherited by the CLI subprocesses it starts)."""
+    monkeypatch.setenv("BORDER_SIM_CACHE", str(tmp_path / "sim-cache"))
+
+
 @pytest.fixture
 def small_yaml(tmp_path: Path) -> Path:
     """A valid two-stage scenario written to a temporary file."""

@@ -19,7 +19,7 @@ import simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 MM1 = ROOT / "scenarios" / "examples" / "mm1.yaml"
-ARGS = ["--days", "20", "--replications", "3", "--quiet"]
+ARGS = ["--days", "20", "--replications", "3", "--quiet", "--no-cache"]  # recompute: never read a cache
 COMPARED = ("summary.json", "trucks.csv.gz", "replications.csv", "timeseries.csv", "scenario.resolved.yaml")
 
 

@@ -1,0 +1,252 @@
+"""Capacity at a service level: the largest demand that still meets a KPI target.
+
+Demand is scaled by a multiplier ``m`` on the chosen flows (``all``, a gate, or one flow).
+Scaling a flow's ``trucks_per_day`` stretches its cumulative arrival rate, and the engine
+draws arrivals by inverting that rate at fixed unit-Poisson points, so every multiplier runs
+on **common random numbers**: each replication's KPI is then a smooth, nearly monotone
+function of ``m``, and bisection on the replication mean is well posed.
+
+The search brackets the target (doubling or halving ``m`` from 1), then bisects until the
+bracket is narrower than ``tolerance`` (relative). A multiplier meets the target when the
+mean KPI over replications satisfies it **and** the system is not flagged unstable. The
+capacity's confidence interval comes from the replications at the final bracket: each
+replication's own crossing is interpolated between the bracket ends, and a t-interval is
+taken over those per-replication capacities.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .cache import ReplicationCache
+from .config import Scenario
+from .errors import Issue, ScenarioError
+from .executors import Executor
+from .experiment import ReplicationResult, replication_tasks, run_tasks
+from .kpis import STAGE_KPIS, TRUCK_KPIS
+from .results import Results
+from .stats import t_interval
+
+__all__ = ["CapacityResult", "Target", "find_capacity", "parse_target", "scaled"]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+_TARGET = re.compile(r"^\s*(?:(all|gate|direction|class|stage):([\w.]+):)?(\w+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A service level such as ``time_in_system_h_p95 <= 6`` (optionally for one scope)."""
+
+    kpi: str
+    op: str
+    value: float
+    scope: str = "all"
+    key: str = "all"
+
+    def met(self, x: float) -> bool:
+        """Whether the KPI value ``x`` meets the target."""
+        return bool(x == x and _OPS[self.op](x, self.value))
+
+    def __str__(self) -> str:
+        where = "" if self.scope == "all" else f"{self.scope}:{self.key}:"
+        return f"{where}{self.kpi}{self.op}{self.value:g}"
+
+
+def parse_target(text: str) -> Target:
+    """Parse ``[SCOPE:KEY:]KPI OP VALUE``.
+
+    Examples: ``time_in_system_h_p95<=6``, ``gate:huu_nghi:queue_max<=450``,
+    ``stage:huu_nghi.customs:wait_min_mean<=30``.
+    """
+    match = _TARGET.match(text)
+    if not match:
+        raise ScenarioError(
+            [Issue("--target", None, text, "expected [SCOPE:KEY:]KPI OP VALUE, e.g. 'time_in_system_h_p95<=6'")]
+        )
+    scope, key, kpi, op, value = match.groups()
+    scope = scope or "all"
+    known = STAGE_KPIS if scope == "stage" else TRUCK_KPIS
+    if kpi not in known:
+        raise ScenarioError(
+            [Issue("--target", None, text, f"unknown KPI '{kpi}' for scope {scope} (known: {', '.join(known)})")]
+        )
+    try:
+        number = float(value)
+    except ValueError:
+        raise ScenarioError([Issue("--target", None, text, f"'{value}' is not a number")]) from None
+    return Target(kpi, op, number, scope, key or "all")
+
+
+def scaled(scenario: Scenario, multiplier: float, scale: str = "all") -> Scenario:
+    """The scenario with ``trucks_per_day`` of the ``scale`` flows (all, GATE or GATE.FLOW) times ``multiplier``."""
+    data = scenario.model_dump(mode="json")
+    for _, _, flow in _flows(data, scale):
+        flow["trucks_per_day"] = flow["trucks_per_day"] * multiplier
+    data["provenance"] = [*data.get("provenance", []), f"demand x{multiplier:.6g} on {scale}"]
+    return Scenario.model_validate(data)
+
+
+def _flows(data: dict[str, Any], scale: str) -> list[tuple[str, str, dict[str, Any]]]:
+    gate, _, flow = scale.partition(".")
+    chosen = [
+        (g, f, spec)
+        for g, gspec in data["gates"].items()
+        for f, spec in gspec["flows"].items()
+        if scale == "all" or (g == gate and (not flow or f == flow))
+    ]
+    if not chosen:
+        raise ScenarioError([Issue("--scale", None, scale, "no such gate or flow (use all, GATE or GATE.FLOW)")])
+    return chosen
+
+
+@dataclass
+class CapacityResult:
+    """The outcome of a capacity search for one scenario."""
+
+    scenario: str
+    target: Target
+    scale: str
+    base_demand_per_day: float
+    multiplier: float
+    multiplier_ci: tuple[float, float]
+    bracket: tuple[float, float]
+    capacity_per_day: float
+    capacity_ci: tuple[float, float]
+    throughput_per_day: dict[str, float]
+    kpi_at_capacity: dict[str, float]
+    bottleneck: str
+    bottleneck_utilisation: float
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    met_at_base: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out = dict(self.__dict__)
+        out["target"] = str(self.target)
+        return out
+
+
+class _Evaluator:
+    """Runs and remembers the replications of the scenario at each multiplier."""
+
+    def __init__(
+        self,
+        base: Scenario,
+        target: Target,
+        scale: str,
+        replications: int | None,
+        seed: int | None,
+        executor: Executor | None,
+        cache: ReplicationCache | None,
+    ) -> None:
+        self.base, self.target, self.scale = base, target, scale
+        self.replications, self.seed = replications, seed
+        self.executor, self.cache = executor, cache
+        self.results: dict[float, Results] = {}
+        self.log: list[dict[str, Any]] = []
+
+    def __call__(self, m: float) -> Results:
+        if m not in self.results:
+            sc = scaled(self.base, m, self.scale)
+            tasks = replication_tasks(sc, self.replications, self.seed)
+            reps: list[ReplicationResult] = run_tasks(tasks, self.executor, self.cache)
+            self.results[m] = res = Results.from_replications(sc, tasks[0].seed, reps)
+            value = self.value(res)
+            self.log.append({"multiplier": m, "kpi_mean": value, "unstable": res.unstable, "meets": self.meets(m)})
+        return self.results[m]
+
+    def value(self, res: Results) -> float:
+        t = self.target
+        try:
+            return res.kpi(t.kpi, t.scope, t.key)["mean"]
+        except KeyError:
+            raise ScenarioError([Issue("--target", None, str(t), f"no KPI for {t.scope}={t.key}")]) from None
+
+    def per_replication(self, m: float) -> np.ndarray:
+        t = self.target
+        reps = self(m).replications
+        sel = reps[(reps.scope == t.scope) & (reps.key == t.key) & (reps.kpi == t.kpi)].sort_values("replication")
+        return sel["value"].to_numpy(dtype=float)
+
+    def meets(self, m: float) -> bool:
+        res = self(m)
+        return self.target.met(self.value(res)) and not res.unstable
+
+
+def find_capacity(
+    base: Scenario,
+    target: Target,
+    scale: str = "all",
+    tolerance: float = 0.02,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    cache: ReplicationCache | None = None,
+    max_multiplier: float = 64.0,
+) -> CapacityResult:
+    """Largest demand multiplier meeting ``target``, by bracketing and bisection on common random numbers."""
+    if not 0 < tolerance < 1:
+        raise ValueError(f"tolerance must be between 0 and 1, got {tolerance}")
+    base_demand = sum(f["trucks_per_day"] for _, _, f in _flows(base.model_dump(mode="json"), scale))
+    ev = _Evaluator(base, target, scale, replications, seed, executor, cache)
+    lo, hi = _bracket(ev, max_multiplier)
+    while (hi - lo) / lo > tolerance:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ev.meets(mid) else (lo, mid)
+    return _result(ev, base, target, scale, base_demand, lo, hi)
+
+
+def _bracket(ev: _Evaluator, max_multiplier: float) -> tuple[float, float]:
+    m = 1.0
+    if ev.meets(m):
+        while ev.meets(m * 2):
+            m *= 2
+            if m * 2 > max_multiplier:
+                raise ScenarioError([Issue("capacity", None, str(ev.target), f"still met at demand x{m * 2:g}")])
+        return m, m * 2
+    while not ev.meets(m / 2):
+        m /= 2
+        if m / 2 < 1 / max_multiplier:
+            raise ScenarioError([Issue("capacity", None, str(ev.target), f"not met even at demand x{m / 2:g}")])
+    return m / 2, m
+
+
+def _result(
+    ev: _Evaluator, base: Scenario, target: Target, scale: str, demand: float, lo: float, hi: float
+) -> CapacityResult:
+    k_lo, k_hi = ev.per_replication(lo), ev.per_replication(hi)
+    slope = np.where(k_hi != k_lo, (hi - lo) / np.where(k_hi != k_lo, k_hi - k_lo, 1.0), 0.0)
+    per_rep = np.where(k_hi != k_lo, lo + (target.value - k_lo) * slope, (lo + hi) / 2)
+    mean, ci_low, ci_high = t_interval(per_rep)
+    mean = min(max(mean, lo), hi) if mean == mean else lo
+    res = ev(lo)
+    summary = res.summary
+    util = summary[(summary.scope == "stage") & (summary.kpi == "utilisation")].sort_values("mean", ascending=False)
+    return CapacityResult(
+        scenario=base.name,
+        target=target,
+        scale=scale,
+        base_demand_per_day=demand,
+        multiplier=mean,
+        multiplier_ci=(ci_low, ci_high),
+        bracket=(lo, hi),
+        capacity_per_day=demand * mean,
+        capacity_ci=(demand * ci_low, demand * ci_high),
+        throughput_per_day=res.kpi("throughput_per_day"),
+        kpi_at_capacity=res.kpi(target.kpi, target.scope, target.key),
+        bottleneck=str(util.key.iloc[0]) if len(util) else "",
+        bottleneck_utilisation=float(util["mean"].iloc[0]) if len(util) else float("nan"),
+        evaluations=ev.log,
+        met_at_base=ev.meets(1.0),
+    )
