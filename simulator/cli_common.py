@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -63,7 +64,11 @@ def seed_value(text: str) -> int:
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
     """``--jobs``, ``--dask``, ``--no-cache`` and ``--cache-dir``."""
-    parser.add_argument("--jobs", type=positive, default=1, help="local worker processes (results do not depend on it)")
+    parser.add_argument(
+        "--jobs",
+        type=positive,
+        help="worker processes, local or of --dask local (default 1; with --dask local, all cores)",
+    )
     parser.add_argument(
         "--dask",
         metavar="ADDRESS",
@@ -74,7 +79,9 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
 
 
 def executor_from_args(args: argparse.Namespace) -> Executor:
-    """The executor the options ask for (raises on an unreachable Dask scheduler)."""
+    """The executor the options ask for (raises on an unreachable Dask scheduler); sets ``args.jobs``."""
+    if args.jobs is None:
+        args.jobs = (os.cpu_count() or 1) if args.dask == "local" else 1
     return make_executor(args.jobs, args.dask)
 
 
