@@ -162,9 +162,24 @@ class _Evaluator:
             tasks = replication_tasks(sc, self.replications, self.seed)
             reps: list[ReplicationResult] = run_tasks(tasks, self.executor, self.cache)
             self.results[m] = res = Results.from_replications(sc, tasks[0].seed, reps)
-            value = self.value(res)
-            self.log.append({"multiplier": m, "kpi_mean": value, "unstable": res.unstable, "meets": self.meets(m)})
+            t = self.target
+            kpi = res.kpi(t.kpi, t.scope, t.key) if self._has(res) else {"mean": float("nan")}
+            self.log.append(
+                {
+                    "multiplier": m,
+                    "kpi": kpi,
+                    "throughput_per_day": res.kpi("throughput_per_day"),
+                    "arrived_per_day": res.kpi("arrived_per_day"),
+                    "unstable": res.unstable,
+                    "meets": self.meets(m),
+                }
+            )
         return self.results[m]
+
+    def _has(self, res: Results) -> bool:
+        t = self.target
+        s = res.summary
+        return bool(((s.scope == t.scope) & (s.key == t.key) & (s.kpi == t.kpi)).any())
 
     def value(self, res: Results) -> float:
         t = self.target
