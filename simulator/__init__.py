@@ -7,17 +7,37 @@ Typical use from a notebook::
     res = simulator.run(sc, replications=5, seed=1, jobs=2)
     res.summary          # mean and 95% CI per KPI
     res.to_dir("results/my_run")
+
+Names are imported lazily, so that modules which never need the engine (charts and
+reports read saved result folders) never import SimPy.
 """
 
 from __future__ import annotations
 
-from .config import Scenario
-from .errors import Issue, ScenarioError
-from .experiment import run, run_replication
-from .loader import load_scenario
-from .model import RunOutput, simulate
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .output import package_version
-from .results import Results
+
+if TYPE_CHECKING:
+    from .config import Scenario
+    from .errors import Issue, ScenarioError
+    from .experiment import run, run_replication
+    from .loader import load_scenario
+    from .model import RunOutput, simulate
+    from .results import Results
+
+_LAZY = {
+    "Issue": "errors",
+    "Results": "results",
+    "RunOutput": "model",
+    "Scenario": "config",
+    "ScenarioError": "errors",
+    "load_scenario": "loader",
+    "run": "experiment",
+    "run_replication": "experiment",
+    "simulate": "model",
+}
 
 __all__ = [
     "Issue",
@@ -33,3 +53,11 @@ __all__ = [
 ]
 
 __version__ = package_version()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")

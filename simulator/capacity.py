@@ -134,6 +134,8 @@ class CapacityResult:
         """JSON-ready form."""
         out = dict(self.__dict__)
         out["target"] = str(self.target)
+        out["target_kpi"] = self.target.kpi
+        out["target_value"] = self.target.value
         return out
 
 
