@@ -215,6 +215,7 @@ def find_capacity(
     """Largest demand multiplier meeting ``target``, by bracketing and bisection on common random numbers."""
     if not 0 < tolerance < 1:
         raise ValueError(f"tolerance must be between 0 and 1, got {tolerance}")
+    _check_target_key(base, target)
     base_demand = sum(f["trucks_per_day"] for _, _, f in _flows(base.model_dump(mode="json"), scale))
     ev = _Evaluator(base, target, scale, replications, seed, executor, cache)
     lo, hi = _bracket(ev, max_multiplier)
@@ -222,6 +223,22 @@ def find_capacity(
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if ev.meets(mid) else (lo, mid)
     return _result(ev, base, target, scale, base_demand, lo, hi)
+
+
+def _check_target_key(base: Scenario, target: Target) -> None:
+    scopes: dict[str, set[str]] = {
+        "all": {"all"},
+        "gate": set(base.gates),
+        "direction": {f.direction for g in base.gates.values() for f in g.flows.values()},
+        "class": set(base.cargo_classes),
+        "stage": {f"{g}.{s}" for g, gate in base.gates.items() for s in gate.stages},
+    }
+    keys = scopes[target.scope]
+    if target.key not in keys:
+        known = ", ".join(sorted(keys))
+        raise ScenarioError(
+            [Issue("--target", None, str(target), f"no {target.scope} '{target.key}' (known: {known})")]
+        )
 
 
 def _bracket(ev: _Evaluator, max_multiplier: float) -> tuple[float, float]:
@@ -239,12 +256,37 @@ def _bracket(ev: _Evaluator, max_multiplier: float) -> tuple[float, float]:
     return m / 2, m
 
 
+def _replication_crossings(ev: _Evaluator, target: Target) -> np.ndarray:
+    """Each replication's own capacity: where its KPI curve crosses the target value.
+
+    Each replication's KPI is known at every multiplier evaluated during the search (common
+    random numbers make these curves smooth). The crossing is interpolated linearly between
+    the last evaluated multiplier that meets the target and the first that does not; a
+    replication that meets it everywhere (or nowhere) is given the largest (smallest)
+    multiplier evaluated.
+    """
+    grid = np.array(sorted(ev.results))
+    curves = np.vstack([ev.per_replication(m) for m in grid])  # multipliers x replications
+    crossings = []
+    for k in curves.T:
+        ok = np.array([target.met(v) for v in k])
+        fail = np.flatnonzero(~ok)
+        if not len(fail):
+            crossings.append(grid[-1])
+            continue
+        first_fail = fail[0]
+        if first_fail == 0:
+            crossings.append(grid[0])
+            continue
+        m0, m1, k0, k1 = grid[first_fail - 1], grid[first_fail], k[first_fail - 1], k[first_fail]
+        crossings.append(m0 + (target.value - k0) * (m1 - m0) / (k1 - k0) if k1 != k0 else m0)
+    return np.array(crossings, dtype=float)
+
+
 def _result(
     ev: _Evaluator, base: Scenario, target: Target, scale: str, demand: float, lo: float, hi: float
 ) -> CapacityResult:
-    k_lo, k_hi = ev.per_replication(lo), ev.per_replication(hi)
-    slope = np.where(k_hi != k_lo, (hi - lo) / np.where(k_hi != k_lo, k_hi - k_lo, 1.0), 0.0)
-    per_rep = np.where(k_hi != k_lo, lo + (target.value - k_lo) * slope, (lo + hi) / 2)
+    per_rep = _replication_crossings(ev, target)
     mean, ci_low, ci_high = t_interval(per_rep)
     mean = min(max(mean, lo), hi) if mean == mean else lo
     res = ev(lo)

@@ -21,6 +21,7 @@ from .cli_common import (
     progress_bar,
     seed_value,
 )
+from .errors import Issue, ScenarioError
 from .loader import load_scenario
 from .output import atomic_write_text, to_json
 from .studies import design_points, parse_param, sensitivity, sweep
@@ -126,7 +127,10 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
 
 def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
     base = load_scenario(args.scenario, _overrides(args))
-    target = parse_target(f"{args.kpi}<=0")
+    try:
+        target = parse_target(f"{args.kpi}<=0")
+    except ScenarioError as exc:
+        raise ScenarioError([Issue("--kpi", None, args.kpi, i.message) for i in exc.issues]) from None
     out = out_folder(args.out, "sensitivity", base.name)
     total = (1 + 2 * len(args.param)) * base.run.replications
     with progress_bar(console, args.quiet, f"{base.name}: sensitivity", total) as progress:

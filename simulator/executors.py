@@ -57,6 +57,12 @@ class ProcessExecutor:
         try:
             for future in cf.as_completed(futures):
                 yield futures[future], future.result()
+        except cf.process.BrokenProcessPool:
+            self.close()
+            raise ExecutorError(
+                "a worker process died (killed or out of memory); finished replications are kept in the cache, "
+                "so running the command again resumes where it stopped"
+            ) from None
         except BaseException:
             for future in futures:
                 future.cancel()
@@ -98,7 +104,7 @@ class DaskExecutor:
                 self.client = Client(self._cluster, timeout=f"{timeout_s}s")
             else:
                 self.client = Client(address, timeout=f"{timeout_s}s")
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # connection refused, timeout, or a local cluster that cannot start
             self.close()
             raise ExecutorError(f"cannot reach the Dask scheduler at {address} within {timeout_s:g} s: {exc}") from None
 

@@ -90,8 +90,10 @@ def design_points(
             if p.low is None or p.high is None:
                 point[p.path] = p.values[min(int(u * len(p.values)), len(p.values) - 1)]
             else:
-                value = p.low + u * (p.high - p.low)
-                point[p.path] = int(round(value)) if p.integer else float(value)
+                if p.integer:  # every whole number in [low, high] equally likely, one stratum each
+                    point[p.path] = int(min(p.low + np.floor(u * (p.high - p.low + 1)), p.high))
+                else:
+                    point[p.path] = float(p.low + u * (p.high - p.low))
         points.append(point)
     return points
 
