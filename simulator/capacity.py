@@ -8,10 +8,11 @@ function of ``m``, and bisection on the replication mean is well posed.
 
 The search brackets the target (doubling or halving ``m`` from 1), then bisects until the
 bracket is narrower than ``tolerance`` (relative). A multiplier meets the target when the
-mean KPI over replications satisfies it **and** the system is not flagged unstable. The
-capacity's confidence interval comes from the replications at the final bracket: each
-replication's own crossing is interpolated between the bracket ends, and a t-interval is
-taken over those per-replication capacities.
+mean KPI over replications satisfies it **and** neither the whole system nor any gate is
+flagged unstable. Each replication's own capacity is where its KPI curve, known at every
+multiplier evaluated, crosses the target (linear interpolation between the last multiplier
+that meets it and the first that does not); the capacity and its 95% t-interval are taken
+over those per-replication capacities.
 """
 
 from __future__ import annotations
@@ -197,8 +198,11 @@ class _Evaluator:
         return sel["value"].to_numpy(dtype=float)
 
     def meets(self, m: float) -> bool:
+        """The target is met, and neither the whole system nor any gate is overloaded."""
         res = self(m)
-        return self.target.met(self.value(res)) and not res.unstable
+        flags = res.stability
+        overloaded = bool(flags[flags.scope.isin(["all", "gate"]) & flags.unstable].shape[0])
+        return self.target.met(self.value(res)) and not overloaded
 
 
 def find_capacity(
@@ -247,12 +251,12 @@ def _bracket(ev: _Evaluator, max_multiplier: float) -> tuple[float, float]:
         while ev.meets(m * 2):
             m *= 2
             if m * 2 > max_multiplier:
-                raise ScenarioError([Issue("capacity", None, str(ev.target), f"still met at demand x{m * 2:g}")])
+                raise ScenarioError([Issue("capacity", None, str(ev.target), f"still met at demand x{m:g}")])
         return m, m * 2
     while not ev.meets(m / 2):
         m /= 2
         if m / 2 < 1 / max_multiplier:
-            raise ScenarioError([Issue("capacity", None, str(ev.target), f"not met even at demand x{m / 2:g}")])
+            raise ScenarioError([Issue("capacity", None, str(ev.target), f"not met even at demand x{m:g}")])
     return m / 2, m
 
 

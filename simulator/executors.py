@@ -8,6 +8,7 @@ results; only the wall time differs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -66,11 +67,16 @@ class ProcessExecutor:
         except BaseException:
             for future in futures:
                 future.cancel()
+            self.close(terminate=True)
             raise
 
-    def close(self) -> None:
+    def close(self, terminate: bool = False) -> None:
+        """Shut the pool down; ``terminate`` also stops replications still running (on Ctrl-C)."""
         if self._pool is not None:
+            workers = list(getattr(self._pool, "_processes", {}).values()) if terminate else []
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                process.terminate()
             self._pool = None
 
 
@@ -96,6 +102,7 @@ class DaskExecutor:
                 "Dask is not installed: pip install 'border-gate-sim[distributed]' (or dask[distributed])"
             ) from None
         self._cluster = None
+        self.client: Any = None
         try:
             if address == "local":
                 self._cluster = LocalCluster(
@@ -103,8 +110,9 @@ class DaskExecutor:
                 )
                 self.client = Client(self._cluster, timeout=f"{timeout_s}s")
             else:
-                self.client = Client(address, timeout=f"{timeout_s}s")
-        except Exception as exc:  # connection refused, timeout, or a local cluster that cannot start
+                self.client = _connect(Client, address, timeout_s)
+            self.client.wait_for_workers(1, timeout=timeout_s)
+        except Exception as exc:  # refused, timed out, no workers, or a local cluster that cannot start
             self.close()
             raise ExecutorError(f"cannot reach the Dask scheduler at {address} within {timeout_s:g} s: {exc}") from None
 
@@ -116,6 +124,14 @@ class DaskExecutor:
         try:
             for future in as_completed(futures):
                 yield index[future.key], future.result()
+        except Exception as exc:
+            self.client.cancel(futures)
+            if type(exc).__module__.startswith(("distributed", "asyncio", "concurrent")) or isinstance(exc, OSError):
+                raise ExecutorError(
+                    f"the Dask cluster failed ({type(exc).__name__}: {exc}); finished replications are kept in "
+                    "the cache, so running the command again resumes where it stopped"
+                ) from None
+            raise
         except BaseException:
             self.client.cancel(futures)
             raise
@@ -127,6 +143,26 @@ class DaskExecutor:
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _connect(client_type: Any, address: str, timeout_s: float) -> Any:
+    """Connect in a helper thread, so a server that accepts but never answers cannot hang the command."""
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = client_type(address, timeout=f"{timeout_s}s")
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout_s + 5.0)
+    if "client" in box:
+        return box["client"]
+    if "error" in box:
+        raise box["error"]
+    raise TimeoutError(f"no Dask handshake from {address} (is it a Dask scheduler port, usually 8786?)")
 
 
 def make_executor(jobs: int = 1, dask: str | None = None) -> Executor:

@@ -162,6 +162,28 @@ def test_unreachable_scheduler_fails_within_its_timeout() -> None:
     assert time.perf_counter() - started < 10
 
 
+def test_server_that_never_answers_does_not_hang() -> None:
+    """A port that accepts connections but never speaks Dask (e.g. a web server) must fail, not hang."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    port = listener.getsockname()[1]
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ExecutorError, match="no Dask handshake"):
+            DaskExecutor(f"tcp://127.0.0.1:{port}", timeout_s=2)
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    assert time.perf_counter() - started < 15
+
+
 @pytest.mark.slow
 def test_cli_unreachable_dask_exits_2_without_hanging(tmp_path: Path) -> None:
     # The CLI waits the default 20 s for the scheduler. Starting Python and importing the simulator and
