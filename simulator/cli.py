@@ -26,6 +26,7 @@ from .cli_common import (
     positive,
     progress_bar,
     report,
+    scenario_overrides,
     seed_value,
 )
 from .cli_common import fmt as _fmt
@@ -79,15 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _overrides(args: argparse.Namespace) -> list[str]:
-    sets = list(args.set)
-    for flag, key in (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed")):
-        value = getattr(args, flag)
-        if value is not None:
-            sets.append(f"{key}={value}")
-    return sets
-
-
 def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
     failed = 0
     for file in args.files:
@@ -105,7 +97,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
-    scenario = load_scenario(args.scenario, _overrides(args))
+    scenario = load_scenario(args.scenario, scenario_overrides(args))
     out_dir = out_folder(args.out, "run", scenario.name)
     cache = cache_from_args(args)
     n = scenario.run.replications

@@ -27,6 +27,7 @@ __all__ = [
     "positive",
     "progress_bar",
     "report",
+    "scenario_overrides",
     "seed_value",
 ]
 
@@ -60,6 +61,15 @@ def positive(text: str) -> int:
 def seed_value(text: str) -> int:
     """argparse type: an integer >= 0."""
     return _whole(text, 0)
+
+
+def scenario_overrides(args: argparse.Namespace) -> list[str]:
+    """``--set`` values plus the ``--days``, ``--replications`` and ``--seed`` shorthands."""
+    sets = list(args.set)
+    for flag, key in (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed")):
+        if getattr(args, flag, None) is not None:
+            sets.append(f"{key}={getattr(args, flag)}")
+    return sets
 
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:

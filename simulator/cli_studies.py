@@ -19,6 +19,7 @@ from .cli_common import (
     out_folder,
     positive,
     progress_bar,
+    scenario_overrides,
     seed_value,
 )
 from .errors import Issue, ScenarioError
@@ -66,14 +67,6 @@ def add_study_parsers(sub: Any) -> None:
     p.add_argument("--clear", action="store_true", help="delete every cached replication")
 
 
-def _overrides(args: argparse.Namespace) -> list[str]:
-    sets = list(args.set)
-    for flag, key in (("days", "run.days"), ("seed", "run.seed"), ("replications", "run.replications")):
-        if getattr(args, flag, None) is not None:
-            sets.append(f"{key}={getattr(args, flag)}")
-    return sets
-
-
 def run_study(args: argparse.Namespace, console: Console) -> int:
     """Dispatch a study subcommand; returns the exit status."""
     if args.command == "cache-info":
@@ -88,7 +81,7 @@ def run_study(args: argparse.Namespace, console: Console) -> int:
 
 
 def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
-    base = load_scenario(args.scenario, _overrides(args))
+    base = load_scenario(args.scenario, scenario_overrides(args))
     points = design_points([parse_param(p) for p in args.param], args.design, args.samples, base.run.seed)
     out = out_folder(args.out, "sweep", base.name)
     total = len(points) * base.run.replications
@@ -111,7 +104,7 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
 
 def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
     target = parse_target(args.target)
-    scenarios = [load_scenario(path, _overrides(args)) for path in args.scenarios]
+    scenarios = [load_scenario(path, scenario_overrides(args)) for path in args.scenarios]
     out = out_folder(args.out, "capacity", scenarios[0].name)
     results: list[CapacityResult] = []
     with progress_bar(console, args.quiet, "capacity search", len(scenarios)) as progress:
@@ -126,7 +119,7 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
 
 
 def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
-    base = load_scenario(args.scenario, _overrides(args))
+    base = load_scenario(args.scenario, scenario_overrides(args))
     try:
         target = parse_target(f"{args.kpi}<=0")
     except ScenarioError as exc:

@@ -200,12 +200,6 @@ class Scenario(_Frozen):
     def __hash__(self) -> int:
         return int(self.digest()[:16], 16)
 
-    def with_changes(self, **changes: Any) -> Scenario:
-        """Return a validated copy with top-level fields replaced."""
-        data = self.model_dump()
-        data.update(changes)
-        return Scenario.model_validate(data)
-
 
 def _cross_check(sc: Scenario) -> Any:
     """Yield ``(path, message)`` for every reference to a missing class or stage."""
