@@ -165,12 +165,10 @@ class _Evaluator:
             tasks = replication_tasks(sc, self.replications, self.seed)
             reps: list[ReplicationResult] = run_tasks(tasks, self.executor, self.cache)
             self.results[m] = res = Results.from_replications(sc, tasks[0].seed, reps)
-            t = self.target
-            kpi = res.kpi(t.kpi, t.scope, t.key) if self._has(res) else {"mean": float("nan")}
             self.log.append(
                 {
                     "multiplier": m,
-                    "kpi": kpi,
+                    "kpi": self.target_kpi(res),
                     "throughput_per_day": res.kpi("throughput_per_day"),
                     "arrived_per_day": res.kpi("arrived_per_day"),
                     "unstable": res.unstable,
@@ -179,17 +177,10 @@ class _Evaluator:
             )
         return self.results[m]
 
-    def _has(self, res: Results) -> bool:
+    def target_kpi(self, res: Results) -> dict[str, float]:
+        """``{mean, ci_low, ci_high}`` of the target KPI (its scope and key were checked before the search)."""
         t = self.target
-        s = res.summary
-        return bool(((s.scope == t.scope) & (s.key == t.key) & (s.kpi == t.kpi)).any())
-
-    def value(self, res: Results) -> float:
-        t = self.target
-        try:
-            return res.kpi(t.kpi, t.scope, t.key)["mean"]
-        except KeyError:
-            raise ScenarioError([Issue("--target", None, str(t), f"no KPI for {t.scope}={t.key}")]) from None
+        return res.kpi(t.kpi, t.scope, t.key)
 
     def per_replication(self, m: float) -> np.ndarray:
         t = self.target
@@ -202,7 +193,7 @@ class _Evaluator:
         res = self(m)
         flags = res.stability
         overloaded = bool(flags[flags.scope.isin(["all", "gate"]) & flags.unstable].shape[0])
-        return self.target.met(self.value(res)) and not overloaded
+        return self.target.met(self.target_kpi(res)["mean"]) and not overloaded
 
 
 def find_capacity(
