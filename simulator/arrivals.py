@@ -8,12 +8,14 @@ stay synchronised across demand levels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .calendar import hour_of_week
 from .config import Flow, RunSettings
 
-__all__ = ["arrival_times", "hourly_rates"]
+__all__ = ["arrival_times", "class_rates", "draw_classes", "hourly_rates"]
 
 
 def hourly_rates(flow: Flow, run: RunSettings, shift_h: float = 0.0) -> np.ndarray:
@@ -34,6 +36,47 @@ def hourly_rates(flow: Flow, run: RunSettings, shift_h: float = 0.0) -> np.ndarr
     week = np.asarray(flow.weekday_weights, dtype=float)
     week = week / week.mean()
     return flow.trucks_per_day * week[weekday] * profile[hod]
+
+
+def class_rates(
+    flow: Flow, run: RunSettings, classes: Sequence[str], factors: np.ndarray, shift_h: float = 0.0
+) -> np.ndarray:
+    """Expected arrivals of each cargo class in each model hour: shape ``(hours, classes)``.
+
+    Parameters
+    ----------
+    flow, run, shift_h
+        As for :func:`hourly_rates`.
+    classes : sequence of str
+        Cargo class names, in the column order wanted.
+    factors : numpy.ndarray
+        Season factor per model hour and class (see :func:`simulator.calendar_rules.season_factors`).
+    """
+    mix = np.array([flow.class_mix.get(c, 0.0) for c in classes])
+    return hourly_rates(flow, run, shift_h)[:, None] * mix[None, :] * factors
+
+
+def draw_classes(times: np.ndarray, rates: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Cargo class index of each arrival, in proportion to the class rates of its hour.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Arrival times in minutes.
+    rates : numpy.ndarray
+        Class rates per model hour, from :func:`class_rates`.
+    u : numpy.ndarray
+        One uniform number per arrival.
+    """
+    if not len(times):
+        return np.empty(0, np.int16)
+    hour = np.minimum((times // 60.0).astype(np.int64), len(rates) - 1)
+    cum = np.cumsum(rates[hour], axis=1)
+    total = cum[:, -1:]
+    cum = cum / np.where(total > 0, total, 1.0)
+    cum[:, -1] = 1.0
+    picked = (u[:, None] >= cum).sum(axis=1)
+    return np.minimum(picked, rates.shape[1] - 1).astype(np.int16)
 
 
 def arrival_times(rates: np.ndarray, rng: np.random.Generator, multiplier: float = 1.0) -> np.ndarray:

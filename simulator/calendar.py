@@ -1,8 +1,9 @@
-"""Clocks and opening hours, as sorted open intervals in model minutes.
+"""Clocks, opening hours, closures, caps and seasons, in model minutes.
 
 Model time 0 is local midnight of ``run.start_date`` on the model clock
 (``run.utc_offset_h``). A stage on another clock (the Chinese side runs on UTC+8 while
-Vietnam is on UTC+7) has its local windows shifted into model time here.
+Vietnam is on UTC+7) has its local windows, closures and cap days shifted into model
+time here. Nothing in this module touches SimPy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import WEEKDAYS, parse_window
+from .config_types import WEEKDAYS, parse_window
 
 __all__ = ["OpenSchedule", "hour_of_week"]
 
@@ -66,6 +67,22 @@ class OpenSchedule:
             else:
                 merged.append([start, end])
         return cls(tuple(s for s, _ in merged), tuple(e for _, e in merged))
+
+    def subtract(self, spans: Sequence[tuple[float, float]]) -> OpenSchedule:
+        """This schedule with the ``spans`` (closures) removed."""
+        pieces = list(zip(self.starts, self.ends, strict=True))
+        for cut0, cut1 in sorted(spans):
+            kept: list[tuple[float, float]] = []
+            for a, b in pieces:
+                if b <= cut0 or a >= cut1:
+                    kept.append((a, b))
+                    continue
+                if a < cut0:
+                    kept.append((a, cut0))
+                if b > cut1:
+                    kept.append((cut1, b))
+            pieces = kept
+        return OpenSchedule.from_spans(pieces)
 
     def next_open(self, t: float) -> float:
         """The earliest time >= ``t`` at which the schedule is open (``inf`` if never again)."""

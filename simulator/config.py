@@ -2,83 +2,62 @@
 
 This module only describes a scenario; it never touches SimPy. Loading YAML files,
 ``extends:`` and ``--set`` live in :mod:`simulator.loader`. Times are in minutes unless
-a key says otherwise (``_h``, ``_per_day``).
+a key says otherwise (``_h``, ``_per_day``). Stage parts live in
+:mod:`simulator.config_stage`, dated data and fees in :mod:`simulator.config_calendar`,
+and the checks across sections in :mod:`simulator.config_check`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from .distributions import Distribution
+from .config_calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
+from .config_stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
+from .config_types import (
+    WEEKDAYS,
+    CrossCheckError,
+    Direction,
+    Frozen,
+    Ident,
+    Mode,
+    NonNegFloat,
+    Probability,
+    UtcOffset,
+    check_shares,
+    parse_window,
+)
 
 __all__ = [
     "WEEKDAYS",
+    "Calendar",
     "CargoClass",
+    "Channels",
+    "Closure",
     "CrossCheckError",
+    "Disruption",
+    "Diversion",
+    "FeeRegime",
+    "Fees",
     "Flow",
     "Gate",
+    "HandoverMode",
+    "LabHold",
+    "Reporting",
     "RunSettings",
+    "Scanners",
     "Scenario",
+    "Season",
     "Stage",
+    "Yard",
     "parse_window",
 ]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FROZEN = ConfigDict(extra="forbid", frozen=True)
-_TIME = re.compile(r"^(\d{2}):(\d{2})$")
 
-Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower_snake_case identifier")]
-Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-UtcOffset = Annotated[float, Field(ge=-12, le=14, description="hours east of UTC, e.g. 7 for Hanoi, 8 for China")]
-
-
-def _parse_clock(text: str, *, end: bool) -> int:
-    match = _TIME.match(text.strip())
-    if not match:
-        raise ValueError(f"'{text}' is not a time HH:MM")
-    hh, mm = int(match.group(1)), int(match.group(2))
-    limit = 24 if end else 23
-    if hh > limit or mm > 59 or (hh == 24 and mm != 0):
-        raise ValueError(f"'{text}' is not a valid time (00:00 to {'24:00' if end else '23:59'})")
-    return hh * 60 + mm
-
-
-def parse_window(text: str) -> tuple[int, int]:
-    """Parse ``"HH:MM-HH:MM"`` into minutes after local midnight ``(open, close)``.
-
-    A close at or before the open means the window runs past midnight, so the returned
-    close is then greater than 1440.
-    """
-    parts = text.split("-")
-    if len(parts) != 2:
-        raise ValueError(f"must be a window 'HH:MM-HH:MM', got '{text}'")
-    start, stop = _parse_clock(parts[0], end=False), _parse_clock(parts[1], end=True)
-    if stop <= start:
-        stop += 1440
-    return start, stop
-
-
-def _check_window(text: str) -> str:
-    parse_window(text)
-    return text
-
-
-TimeWindow = Annotated[str, AfterValidator(_check_window), Field(description="local opening window 'HH:MM-HH:MM'")]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-class _Frozen(BaseModel):
-    model_config = _FROZEN
-
-
-class RunSettings(_Frozen):
+class RunSettings(Frozen):
     """Run length, warm-up, replications and seed."""
 
     start_date: dt.date = Field(dt.date(2024, 8, 1), description="first simulated day (model clock)")
@@ -94,8 +73,13 @@ class RunSettings(_Frozen):
             raise CrossCheckError([(("warmup_days",), f"must be < days ({self.days}), got {self.warmup_days}")])
         return self
 
+    @property
+    def end_date(self) -> dt.date:
+        """The last simulated day."""
+        return self.start_date + dt.timedelta(days=self.days - 1)
 
-class CargoClass(_Frozen):
+
+class CargoClass(Frozen):
     """A kind of cargo, e.g. fresh fruit or containerised goods."""
 
     description: str = ""
@@ -103,38 +87,10 @@ class CargoClass(_Frozen):
     payload_t: float = Field(20.0, gt=0, description="mean payload in tonnes")
 
 
-class Stage(_Frozen):
-    """A service step with servers, a service time, opening hours and a visit probability."""
-
-    description: str = ""
-    servers: int = Field(ge=1, le=100_000, description="servers, lanes or crews working in parallel")
-    service: Distribution
-    service_by_class: dict[Ident, Distribution] = Field(default_factory=dict)
-    hours: list[TimeWindow] | None = Field(None, description="local opening windows; omit for 24 h")
-    closed_weekdays: list[Weekday] = Field(default_factory=list, description="local weekdays with no service")
-    utc_offset_h: UtcOffset | None = Field(None, description="clock of the hours; default: the gate's")
-    visit_probability: Probability = 1.0
-    visit_probability_by_class: dict[Ident, Probability] = Field(default_factory=dict)
-
-    def service_for(self, cargo_class: str) -> Any:
-        """The service distribution that applies to ``cargo_class``."""
-        return self.service_by_class.get(cargo_class, self.service)
-
-    def visit_probability_for(self, cargo_class: str) -> float:
-        """The probability that a truck of ``cargo_class`` visits this stage."""
-        return self.visit_probability_by_class.get(cargo_class, self.visit_probability)
-
-
-def _normalised(values: list[float], what: str) -> list[float]:
-    if sum(values) <= 0:
-        raise ValueError(f"{what} must have a positive sum")
-    return values
-
-
-class Flow(_Frozen):
+class Flow(Frozen):
     """One direction of traffic through a gate."""
 
-    direction: Literal["export", "import"]
+    direction: Direction
     trucks_per_day: NonNegFloat = Field(description="mean arrivals per day (weekday weights average to 1)")
     hourly_profile: Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)] = Field(
         default_factory=lambda: [1.0] * 24, description="24 relative weights of arrivals by local hour"
@@ -143,15 +99,21 @@ class Flow(_Frozen):
         default_factory=lambda: [1.0] * 7, description="7 relative weights, Monday first"
     )
     class_mix: dict[Ident, Probability] = Field(min_length=1, description="share of each cargo class; sums to 1")
-    route: list[Ident] = Field(min_length=1, description="stages in the order trucks visit them")
+    route: list[Ident] = Field(min_length=1, description="yards and stages in the order trucks visit them")
     route_by_class: dict[Ident, list[Ident]] = Field(default_factory=dict)
+    handover_shares: dict[Mode, Probability] = Field(
+        default_factory=dict, description="share of trucks using each hand-over mode; sums to 1"
+    )
+    handover_shares_by_class: dict[Ident, dict[Mode, Probability]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _sums(self) -> Flow:
         problems: list[tuple[tuple[str | int, ...], str]] = []
-        total = sum(self.class_mix.values())
-        if not math.isclose(total, 1.0, abs_tol=1e-6):
-            problems.append((("class_mix",), f"shares must sum to 1, got {total:g}"))
+        check_shares(self.class_mix, ("class_mix",), problems)
+        if self.handover_shares:
+            check_shares(self.handover_shares, ("handover_shares",), problems)
+        for cls, shares in self.handover_shares_by_class.items():
+            check_shares(shares, ("handover_shares_by_class", cls), problems)
         for key in ("hourly_profile", "weekday_weights"):
             if sum(getattr(self, key)) <= 0:
                 problems.append(((key,), "weights must have a positive sum"))
@@ -160,20 +122,33 @@ class Flow(_Frozen):
         return self
 
     def route_for(self, cargo_class: str) -> list[str]:
-        """The ordered stage names a truck of ``cargo_class`` visits."""
+        """The ordered yard and stage names a truck of ``cargo_class`` visits."""
         return self.route_by_class.get(cargo_class, self.route)
 
+    def handover_for(self, cargo_class: str) -> dict[str, float]:
+        """Hand-over mode shares for ``cargo_class``."""
+        shares = self.handover_shares_by_class.get(cargo_class, self.handover_shares)
+        return {str(k): v for k, v in shares.items()}
 
-class Gate(_Frozen):
-    """A border gate: its stages and its flows of trucks."""
+
+class Gate(Frozen):
+    """A border gate: its yards, stages, scanners and flows of trucks."""
 
     name: str = Field("", description="display name, e.g. 'Hữu Nghị'")
     utc_offset_h: UtcOffset | None = Field(None, description="clock of the gate; default: the run's")
+    yards: dict[Ident, Yard] = Field(default_factory=dict, description="holding yards, named in routes")
+    road_m_per_truck: NonNegFloat = Field(20.0, description="road length one waiting truck takes, metres")
+    scanners: Scanners | None = Field(None, description="X-ray scanners shared by the gate's customs stages")
     stages: dict[Ident, Stage] = Field(min_length=1)
     flows: dict[Ident, Flow] = Field(min_length=1)
+    diversion: Diversion | None = None
+
+    def offset(self, run: RunSettings) -> float:
+        """The gate's clock, in hours east of UTC."""
+        return self.utc_offset_h if self.utc_offset_h is not None else run.utc_offset_h
 
 
-class Scenario(_Frozen):
+class Scenario(Frozen):
     """A complete, validated and immutable scenario.
 
     Build it with :func:`simulator.load_scenario`; it is hashable and picklable.
@@ -184,11 +159,16 @@ class Scenario(_Frozen):
     run: RunSettings = Field(default_factory=RunSettings)
     cargo_classes: dict[Ident, CargoClass] = Field(min_length=1)
     gates: dict[Ident, Gate] = Field(min_length=1)
+    calendar: Calendar = Field(default_factory=Calendar)
+    fees: Fees | None = None
+    reporting: Reporting = Field(default_factory=Reporting)
     provenance: list[str] = Field(default_factory=list, description="levers and overrides applied, in order")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        problems = list(_cross_check(self))
+        from .config_check import cross_check
+
+        problems = list(cross_check(self))
         if problems:
             raise CrossCheckError(problems)
         return self
@@ -199,42 +179,3 @@ class Scenario(_Frozen):
 
     def __hash__(self) -> int:
         return int(self.digest()[:16], 16)
-
-
-def _cross_check(sc: Scenario) -> Any:
-    """Yield ``(path, message)`` for every reference to a missing class or stage."""
-    classes = set(sc.cargo_classes)
-    known = ", ".join(sorted(classes))
-    for gname, gate in sc.gates.items():
-        stages = set(gate.stages)
-        for sname, stage in gate.stages.items():
-            base = ("gates", gname, "stages", sname)
-            for key in ("service_by_class", "visit_probability_by_class"):
-                for cls in getattr(stage, key):
-                    if cls not in classes:
-                        yield (*base, key, cls), f"unknown cargo class '{cls}' (known: {known})"
-        for fname, flow in gate.flows.items():
-            base = ("gates", gname, "flows", fname)
-            for cls in flow.class_mix:
-                if cls not in classes:
-                    yield (*base, "class_mix", cls), f"unknown cargo class '{cls}' (known: {known})"
-            routes: list[tuple[tuple[str, ...], list[str]]] = [(("route",), flow.route)]
-            for cls, route in flow.route_by_class.items():
-                if cls not in classes:
-                    yield (*base, "route_by_class", cls), f"unknown cargo class '{cls}' (known: {known})"
-                routes.append((("route_by_class", cls), route))
-            for rpath, route in routes:
-                for i, stage_name in enumerate(route):
-                    if stage_name not in stages:
-                        have = ", ".join(gate.stages)
-                        yield (*base, *rpath, i), f"no stage '{stage_name}' at gate '{gname}' (stages: {have})"
-                if len(set(route)) != len(route):
-                    yield (*base, *rpath), "a route may visit each stage only once"
-
-
-class CrossCheckError(ValueError):
-    """A validation failure that knows the exact key paths it concerns."""
-
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))

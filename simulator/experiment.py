@@ -20,6 +20,7 @@ from .executors import Executor, make_executor
 from .kpis import replication_kpis, timeseries
 from .model import RunOutput, simulate
 from .results import Results
+from .tables import fees_by_month, trs_table
 
 __all__ = ["EVENT_LOG_CHOICES", "ReplicationResult", "Task", "run", "run_replication", "run_tasks"]
 
@@ -29,12 +30,14 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class ReplicationResult:
-    """KPIs, hourly levels and (optionally) the raw records of one replication."""
+    """KPIs, hourly levels, TRS and fee tables and (optionally) the raw records of one replication."""
 
     replication: int
     kpis: pd.DataFrame
     timeseries: pd.DataFrame
     output: RunOutput | None
+    trs: pd.DataFrame
+    fees: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,14 @@ def run_replication(
         Scales every flow's arrival rate (common random numbers are kept).
     """
     out = simulate(scenario, replication, seed, demand_multiplier)
-    return ReplicationResult(replication, replication_kpis(out), timeseries(out), out if keep_log else None)
+    return ReplicationResult(
+        replication,
+        replication_kpis(out),
+        timeseries(out),
+        out if keep_log else None,
+        trs_table(out),
+        fees_by_month(out),
+    )
 
 
 def execute(task: Task) -> ReplicationResult:

@@ -1,17 +1,16 @@
-"""The SimPy model: one process per truck walking its route through FIFO stages.
+"""The SimPy model: one process per truck walking its route through yards and stages.
 
 A :class:`Model` is built fresh for every replication from a frozen :class:`Scenario`;
-all runtime state lives here, none on the scenario. Every random quantity of a truck
-(class, visits, service times) is drawn when the run is set up, from streams named after
-the gate, flow and stage, and indexed by the truck's position in its flow. A truck keeps
-its draws whatever the queue order, and a change to one stage leaves every other
-stage's numbers unchanged.
+all runtime state lives here, none on the scenario. The truck's journey reads top to
+bottom in :meth:`Model._truck`: it may be diverted on arrival, then for each step of its
+route it either takes a yard slot (keeping it until the next yard or the exit) or waits
+for a server, for opening hours and under caps, and is served. Random draws are made
+when the run is set up (:mod:`simulator.draws`).
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,57 +18,35 @@ from typing import Any
 import numpy as np
 import simpy
 
-from .arrivals import arrival_times, hourly_rates
-from .calendar import OpenSchedule
-from .config import Flow, Gate, Scenario, Stage
-from .recording import EventLog, VisitLog
+from .arrivals import arrival_times, class_rates, draw_classes
+from .calendar_rules import season_factors
+from .config import Scenario
+from .config_types import parse_clock
+from .draws import FlowDraws, Step, draw_flow
+from .fees import draw_vehicles, truck_fees
+from .recording import EventLog
+from .resources import Plant, build_plant
+from .runoutput import RunOutput
 from .streams import RandomStreams
 
 __all__ = ["Model", "RunOutput", "simulate"]
 
 
-class StageRuntime:
-    """FIFO multi-server stage: a server count, a waiting line and opening hours."""
+@dataclass
+class _Diversion:
+    yard: Any
+    share: float
+    when_full: bool
+    above: int | None
+    travel: float
+    target: int
+    u: list[float]
+    draws: FlowDraws
 
-    __slots__ = ("busy", "index", "queue", "schedule", "servers")
-
-    def __init__(self, index: int, servers: int, schedule: OpenSchedule | None) -> None:
-        self.index = index
-        self.servers = servers
-        self.busy = 0
-        self.queue: deque[simpy.Event] = deque()
-        self.schedule = schedule
-
-
-RouteStep = tuple[StageRuntime, list[float], list[bool] | None]
-
-
-@dataclass(frozen=True)
-class RunOutput:
-    """What one replication produced: the truck table and the visit log.
-
-    Truck columns are indexed by truck id (arrival order). Times are in minutes; a NaN
-    exit means the truck was still in the system at the end.
-    """
-
-    scenario: str
-    replication: int
-    horizon_min: float
-    warmup_min: float
-    gate_names: tuple[str, ...]
-    flow_names: tuple[str, ...]
-    flow_gate: np.ndarray
-    flow_direction: tuple[str, ...]
-    class_names: tuple[str, ...]
-    stage_names: tuple[str, ...]
-    stage_gate: np.ndarray
-    stage_servers: np.ndarray
-    stage_schedules: tuple[OpenSchedule | None, ...]
-    truck_flow: np.ndarray
-    truck_class: np.ndarray
-    t_arrive: np.ndarray
-    t_exit: np.ndarray
-    visits: VisitLog
+    def triggered(self) -> bool:
+        yard = self.yard
+        full = self.when_full and yard.busy >= yard.servers
+        return full or (self.above is not None and len(yard.queue) > self.above)
 
 
 class Model:
@@ -98,78 +75,62 @@ class Model:
         self.log = EventLog()
         self.horizon = scenario.run.days * 1440.0
         self.class_names = tuple(scenario.cargo_classes)
-        self.stages: dict[tuple[str, str], StageRuntime] = {}
-        for gname, gate in scenario.gates.items():
-            for sname, stage in gate.stages.items():
-                self.stages[(gname, sname)] = StageRuntime(len(self.stages), stage.servers, self._schedule(gate, stage))
+        self.plant: Plant = build_plant(scenario)
         self.flow_keys = [(g, f) for g, gate in scenario.gates.items() for f in gate.flows]
-        arrivals, classes, routes = [], [], []
+        arrivals: list[np.ndarray] = []
+        classes: list[np.ndarray] = []
+        self.draws: list[FlowDraws] = []
+        self.vehicles: list[np.ndarray] = []
         for gname, fname in self.flow_keys:
-            t, cls, flow_routes = self._prepare_flow(gname, fname)
+            t, cls, draws = self._prepare_flow(gname, fname)
             arrivals.append(t)
             classes.append(cls)
-            routes.append(flow_routes)
-        self._merge_arrivals(arrivals, classes, routes)
+            self.draws.append(draws)
+        self.diversions = [self._diversion(g, f, classes[i]) for i, (g, f) in enumerate(self.flow_keys)]
+        self._merge_arrivals(arrivals, classes)
 
-    def _schedule(self, gate: Gate, stage: Stage) -> OpenSchedule | None:
-        run = self.scenario.run
-        if stage.hours is None and not stage.closed_weekdays:
-            return None
-        offset = next(o for o in (stage.utc_offset_h, gate.utc_offset_h, run.utc_offset_h) if o is not None)
-        return OpenSchedule.build(
-            stage.hours if stage.hours is not None else ["00:00-24:00"],
-            start_date=run.start_date,
-            days=run.days,
-            offset_h=offset,
-            model_offset_h=run.utc_offset_h,
-            closed_weekdays=stage.closed_weekdays,
-        )
-
-    def _prepare_flow(self, gname: str, fname: str) -> tuple[np.ndarray, np.ndarray, list[list[RouteStep]]]:
-        """Draw the flow's arrivals, classes, visits and service times from named streams."""
-        gate = self.scenario.gates[gname]
+    def _prepare_flow(self, gname: str, fname: str) -> tuple[np.ndarray, np.ndarray, FlowDraws]:
+        """Draw the flow's arrivals, classes and per-stage attributes from named streams."""
+        sc = self.scenario
+        gate = sc.gates[gname]
         flow = gate.flows[fname]
         key = f"{gname}:{fname}"
-        shift = gate.utc_offset_h if gate.utc_offset_h is not None else self.scenario.run.utc_offset_h
-        shift -= self.scenario.run.utc_offset_h
-        rates = hourly_rates(flow, self.scenario.run, shift)
-        t = arrival_times(rates, self.streams.get(f"arrivals:{key}"), self.multiplier)
-        n = len(t)
-        cls = self._draw_classes(flow, n, self.streams.get(f"class:{key}"))
-        steps: dict[str, tuple[list[float], list[bool] | None]] = {}
-        for sname in _stages_used(flow):
-            stage = gate.stages[sname]
-            steps[sname] = self._draw_stage(stage, cls, self.streams, f"{key}:{sname}")
-        routes = []
-        for cname in self.class_names:
-            route = flow.route_for(cname)
-            routes.append([(self.stages[(gname, s)], *steps[s]) for s in route])
-        return t, cls, routes
+        shift = gate.offset(sc.run) - sc.run.utc_offset_h
+        rates = class_rates(flow, sc.run, self.class_names, season_factors(sc, gname, flow.direction, shift), shift)
+        t = arrival_times(rates.sum(axis=1), self.streams.get(f"arrivals:{key}"), self.multiplier)
+        cls = draw_classes(t, rates, self.streams.get(f"class:{key}").random(len(t)))
+        self.vehicles.append(
+            draw_vehicles(sc.fees, self.class_names, cls, self.streams.get(f"vehicle:{key}").random(len(t)))
+        )
+        draws = draw_flow(gate, gname, flow, key, self.class_names, cls, self.streams, self.plant.lookup(gname))
+        return t, cls, draws
 
-    def _draw_classes(self, flow: Flow, n: int, rng: np.random.Generator) -> np.ndarray:
-        shares = np.array([flow.class_mix.get(c, 0.0) for c in self.class_names])
-        cum = np.cumsum(shares)
-        cum[-1] = 1.0
-        u = rng.random(n)
-        return np.minimum(np.searchsorted(cum, u, side="right"), len(shares) - 1).astype(np.int16)
+    def _diversion(self, gname: str, fname: str, cls: np.ndarray) -> _Diversion | None:
+        sc = self.scenario
+        spec = sc.gates[gname].diversion
+        if spec is None:
+            return None
+        flow = sc.gates[gname].flows[fname]
+        target_flow = next(f for f, fl in sc.gates[spec.to].flows.items() if fl.direction == flow.direction)
+        target = self.flow_keys.index((spec.to, target_flow))
+        key = f"divert:{gname}:{fname}"
+        draws = draw_flow(
+            sc.gates[spec.to],
+            spec.to,
+            sc.gates[spec.to].flows[target_flow],
+            key,
+            self.class_names,
+            cls,
+            self.streams,
+            self.plant.lookup(spec.to),
+        )
+        yard = self.plant.lookup(gname)(flow.route[0])
+        u = self.streams.get(key).random(len(cls)).tolist()
+        return _Diversion(
+            yard, spec.share, spec.when_yard_full, spec.road_queue_above, spec.travel_min, target, u, draws
+        )
 
-    def _draw_stage(
-        self, stage: Stage, cls: np.ndarray, streams: RandomStreams, key: str
-    ) -> tuple[list[float], list[bool] | None]:
-        n = len(cls)
-        u_service = streams.get(f"service:{key}").random(n)
-        service = np.empty(n)
-        probs = np.ones(len(self.class_names))
-        for ci, cname in enumerate(self.class_names):
-            mask = cls == ci
-            if mask.any():
-                service[mask] = stage.service_for(cname).ppf(u_service[mask])
-            probs[ci] = stage.visit_probability_for(cname)
-        u_visit = streams.get(f"visit:{key}").random(n)
-        visits = None if (probs >= 1.0).all() else (u_visit < probs[cls]).tolist()
-        return service.tolist(), visits
-
-    def _merge_arrivals(self, arrivals: list[np.ndarray], classes: list[np.ndarray], routes: list[Any]) -> None:
+    def _merge_arrivals(self, arrivals: list[np.ndarray], classes: list[np.ndarray]) -> None:
         counts = [len(a) for a in arrivals]
         flow_of = np.repeat(np.arange(len(arrivals), dtype=np.int16), counts)
         index_in_flow = np.concatenate([np.arange(c) for c in counts]) if counts else np.empty(0, int)
@@ -179,13 +140,13 @@ class Model:
         self.truck_flow = flow_of[order]
         self.truck_index = index_in_flow[order]
         self.truck_class = (np.concatenate(classes) if classes else np.empty(0, np.int16))[order]
-        self.routes = routes
+        self.truck_vehicle = (np.concatenate(self.vehicles) if self.vehicles else np.empty(0, np.int16))[order]
         self.t_exit = [math.nan] * len(order)
         self.arrived = self.t_arrive.tolist()
+        self.diverted = [-1] * len(order)
 
     def _source(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
-        routes = self.routes
         times = self.t_arrive.tolist()
         flows = self.truck_flow.tolist()
         idx = self.truck_index.tolist()
@@ -196,73 +157,119 @@ class Model:
             if delay > 0:
                 yield env.timeout(delay)
             arrived[tid] = env.now  # the clock's value, so a truck's first t_queue equals its arrival exactly
-            env.process(self._truck(tid, idx[tid], routes[flows[tid]][classes[tid]]))
+            fi, ci = flows[tid], classes[tid]
+            env.process(self._truck(tid, idx[tid], fi, self.draws[fi].routes[ci], ci))
 
-    def _truck(self, tid: int, k: int, route: Sequence[RouteStep]) -> Generator[simpy.Event, Any, None]:
+    def _truck(self, tid: int, k: int, fi: int, route: Sequence[Step], ci: int) -> Generator[simpy.Event, Any, None]:
         env = self.env
         log = self.log
-        for stage, service, visits in route:
+        div = self.diversions[fi]
+        if div is not None and div.u[k] < div.share and div.triggered():
+            self.diverted[tid] = div.target
+            route = div.draws.routes[ci]
+            if div.travel > 0:
+                yield env.timeout(div.travel)
+        held: tuple[Any, int] | None = None
+        for stage, service, visits, is_yard in route:
             if visits is not None and not visits[k]:
                 continue
-            row = len(log.t_queue)
-            log.truck.append(tid)
-            log.stage.append(stage.index)
-            log.t_queue.append(env.now)
-            log.t_start.append(math.nan)
-            log.t_end.append(math.nan)
+            row = log.open_row(tid, stage.index, env.now)
             if stage.busy < stage.servers:
                 stage.busy += 1
             else:
                 turn = env.event()
                 stage.queue.append(turn)
                 yield turn
-            if stage.schedule is not None:
-                opens = stage.schedule.next_open(env.now)
-                if opens > env.now:
-                    yield env.timeout(opens - env.now) if opens < math.inf else env.event()
+            if is_yard:
+                log.t_start[row] = env.now
+                if held is not None:
+                    self._release(*held)
+                held = (stage, row)
+                continue
+            if stage.gated:
+                while True:
+                    start = stage.next_start(env.now)
+                    if start == env.now:
+                        break
+                    yield env.timeout(start - env.now) if start < math.inf else env.event()
+                if stage.caps is not None:
+                    stage.caps.consume(env.now)
             log.t_start[row] = env.now
-            yield env.timeout(service[k])
+            yield env.timeout(service[k])  # type: ignore[index]
             log.t_end[row] = env.now
             if stage.queue:
                 stage.queue.popleft().succeed()
             else:
                 stage.busy -= 1
+        if held is not None:
+            self._release(*held)
         self.t_exit[tid] = env.now
+
+    def _release(self, yard: Any, row: int) -> None:
+        self.log.t_end[row] = self.env.now
+        if yard.queue:
+            yard.queue.popleft().succeed()
+        else:
+            yard.busy -= 1
 
     def run(self) -> RunOutput:
         """Run to the horizon and return the frozen records."""
         self.env.process(self._source())
         self.env.run(until=self.horizon)
+        return self._output()
+
+    def _truck_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        served = np.where(np.array(self.diverted, dtype=np.int16) >= 0, self.diverted, self.truck_flow).astype(np.int16)
+        channel = np.full(len(served), -1, dtype=np.int8)
+        mode = np.full(len(served), -1, dtype=np.int8)
+        diverted = np.array(self.diverted, dtype=np.int16) >= 0
+        for fi, draws in enumerate(self.draws):
+            sel = (self.truck_flow == fi) & ~diverted
+            channel[sel] = draws.channel[self.truck_index[sel]]
+            mode[sel] = draws.mode[self.truck_index[sel]]
+            div = self.diversions[fi]
+            if div is not None:
+                sel = (self.truck_flow == fi) & diverted
+                channel[sel] = div.draws.channel[self.truck_index[sel]]
+                mode[sel] = div.draws.mode[self.truck_index[sel]]
+        origin = np.where(diverted, self.truck_flow, -1).astype(np.int16)
+        return served, channel, mode, origin
+
+    def _output(self) -> RunOutput:
         sc = self.scenario
-        stage_keys = list(self.stages)
         gate_names = tuple(sc.gates)
+        served, channel, mode, origin = self._truck_attributes()
+        flow_gate = np.array([gate_names.index(g) for g, _ in self.flow_keys], dtype=np.int16)
+        flow_direction = tuple(sc.gates[g].flows[f].direction for g, f in self.flow_keys)
+        direction = np.array(flow_direction)[served] if len(served) else np.empty(0, str)
+        infra, trans = truck_fees(sc, flow_gate[served], direction, self.truck_class, mode, self.truck_vehicle)
         return RunOutput(
             scenario=sc.name,
             replication=self.replication,
+            start_date=sc.run.start_date,
             horizon_min=self.horizon,
             warmup_min=sc.run.warmup_days * 1440.0,
             gate_names=gate_names,
+            gate_road_m=np.array([g.road_m_per_truck for g in sc.gates.values()]),
             flow_names=tuple(f"{g}.{f}" for g, f in self.flow_keys),
-            flow_gate=np.array([gate_names.index(g) for g, _ in self.flow_keys], dtype=np.int16),
-            flow_direction=tuple(sc.gates[g].flows[f].direction for g, f in self.flow_keys),
+            flow_gate=flow_gate,
+            flow_direction=flow_direction,
             class_names=self.class_names,
-            stage_names=tuple(f"{g}.{s}" for g, s in stage_keys),
-            stage_gate=np.array([gate_names.index(g) for g, _ in stage_keys], dtype=np.int16),
-            stage_servers=np.array([self.stages[k].servers for k in stage_keys], dtype=np.int32),
-            stage_schedules=tuple(self.stages[k].schedule for k in stage_keys),
-            truck_flow=self.truck_flow,
+            class_perishable=np.array([c.perishable for c in sc.cargo_classes.values()], dtype=bool),
+            backlog_clock_min=float(parse_clock(sc.reporting.backlog_clock)),
+            perishable_threshold_h=sc.reporting.perishable_threshold_h,
+            **self.plant.describe(gate_names),
+            truck_flow=served,
+            truck_origin_flow=origin,
             truck_class=self.truck_class,
+            truck_channel=channel,
+            truck_mode=mode,
+            truck_fee_infrastructure=infra,
+            truck_fee_transloading=trans,
             t_arrive=np.array(self.arrived, dtype=np.float64),
             t_exit=np.array(self.t_exit, dtype=np.float64),
             visits=self.log.freeze(),
         )
-
-
-def _stages_used(flow: Flow) -> list[str]:
-    seen: dict[str, None] = {}
-    for route in (flow.route, *flow.route_by_class.values()):
-        seen.update(dict.fromkeys(route))
-    return list(seen)
 
 
 def simulate(

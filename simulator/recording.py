@@ -12,6 +12,7 @@ is just a window.
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass
 
@@ -31,6 +32,16 @@ class EventLog:
         self.t_queue = array("d")
         self.t_start = array("d")
         self.t_end = array("d")
+
+    def open_row(self, truck: int, stage: int, now: float) -> int:
+        """Start a visit row (queue entry at ``now``) and return its index."""
+        row = len(self.t_queue)
+        self.truck.append(truck)
+        self.stage.append(stage)
+        self.t_queue.append(now)
+        self.t_start.append(math.nan)
+        self.t_end.append(math.nan)
+        return row
 
     def freeze(self) -> VisitLog:
         """Read-only numpy views of the columns (no copy); the log must not grow afterwards."""
@@ -66,19 +77,23 @@ class VisitLog:
 class Level:
     """Time-weighted step function built from entry and exit times.
 
-    Each entity raises the level by one at its entry time and lowers it at its exit time
+    Each entity raises the level by its weight (one by default) at its entry time and lowers it at its exit time
     (NaN exit: still there at the end).
 
     Parameters
     ----------
     enter, leave : numpy.ndarray
         Entry and exit times in minutes.
+    weight : numpy.ndarray, optional
+        What each entity adds to the level (default 1, e.g. road metres per truck).
     """
 
-    def __init__(self, enter: np.ndarray, leave: np.ndarray) -> None:
-        left = leave[~np.isnan(leave)]
+    def __init__(self, enter: np.ndarray, leave: np.ndarray, weight: np.ndarray | None = None) -> None:
+        done = ~np.isnan(leave)
+        left = leave[done]
         times = np.concatenate((enter, left))
-        steps = np.concatenate((np.ones(len(enter)), -np.ones(len(left))))
+        w = np.ones(len(enter)) if weight is None else np.asarray(weight, dtype=float)
+        steps = np.concatenate((w, -w[done]))
         # sort by time; at equal times exits (-1) come before entries so the level never overshoots
         order = np.lexsort((steps, times))
         self.times = times[order] if len(order) else times

@@ -14,16 +14,25 @@ import pandas as pd
 import yaml
 
 from .config import Scenario
+from .config_types import CHANNELS, MODES
 from .model import RunOutput
 from .output import atomic_write_bytes, gzip_bytes, manifest, to_json
 from .stats import stability, summarise
+from .tables import summarise_fees, summarise_trs
 
 if TYPE_CHECKING:
     from .experiment import ReplicationResult
 
 __all__ = ["Results", "event_log_frame"]
 
-SCOPE_SECTIONS = {"gate": "by_gate", "direction": "by_direction", "class": "by_class", "stage": "by_stage"}
+SCOPE_SECTIONS = {
+    "gate": "by_gate",
+    "direction": "by_direction",
+    "class": "by_class",
+    "channel": "by_channel",
+    "mode": "by_mode",
+    "stage": "by_stage",
+}
 
 
 @dataclass
@@ -44,6 +53,10 @@ class Results:
         Hourly levels per replication (see :func:`simulator.kpis.timeseries`).
     outputs : list of RunOutput
         Raw records per replication (empty when the log was not kept).
+    trs : pandas.DataFrame
+        Time Release Study table over replications (see :func:`simulator.tables.summarise_trs`).
+    fees : pandas.DataFrame
+        Fees by gate and month over replications (see :func:`simulator.tables.summarise_fees`).
     """
 
     scenario: Scenario
@@ -52,6 +65,8 @@ class Results:
     summary: pd.DataFrame
     timeseries: pd.DataFrame
     outputs: list[RunOutput] = field(default_factory=list)
+    trs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fees: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, seed: int, results: Sequence[ReplicationResult]) -> Results:
@@ -59,7 +74,9 @@ class Results:
         reps = pd.concat([r.kpis for r in results], ignore_index=True)
         series = pd.concat([r.timeseries for r in results], ignore_index=True)
         outputs = [r.output for r in results if r.output is not None]
-        return cls(scenario, seed, reps, summarise(reps), series, outputs)
+        trs = summarise_trs(pd.concat([r.trs for r in results], ignore_index=True))
+        fees = summarise_fees(pd.concat([r.fees for r in results], ignore_index=True))
+        return cls(scenario, seed, reps, summarise(reps), series, outputs, trs, fees)
 
     @functools.cached_property
     def trucks(self) -> pd.DataFrame:
@@ -98,11 +115,14 @@ class Results:
             "warmup_days": run.warmup_days,
             "start_date": run.start_date.isoformat(),
             "confidence": 0.95,
+            "backlog_clock": self.scenario.reporting.backlog_clock,
+            "perishable_threshold_h": self.scenario.reporting.perishable_threshold_h,
+            "currency": self.scenario.fees.currency if self.scenario.fees is not None else None,
             "kpis": {},
             **{section: {} for section in SCOPE_SECTIONS.values()},
         }
         doc["unstable"] = self.unstable
-        doc["stability"] = {"all": {}, **{SCOPE_SECTIONS[k]: {} for k in ("gate", "direction", "class")}}
+        doc["stability"] = {"all": {}, **{SCOPE_SECTIONS[k]: {} for k in SCOPE_SECTIONS if k != "stage"}}
         for r in self.stability.itertuples(index=False):
             entry = {
                 "unstable": r.unstable,
@@ -131,6 +151,8 @@ class Results:
             "summary.json": to_json(self.summary_dict()).encode("utf-8"),
             "replications.csv": self.replications.to_csv(index=False).encode("utf-8"),
             "timeseries.csv": self.timeseries.to_csv(index=False).encode("utf-8"),
+            "trs.csv": self.trs.to_csv(index=False).encode("utf-8"),
+            "fees.csv": self.fees.to_csv(index=False).encode("utf-8"),
             "trucks.csv.gz": gzip_bytes(self.trucks.to_csv(index=False).encode("utf-8")),
             "scenario.resolved.yaml": resolved.encode("utf-8"),
         }
@@ -181,6 +203,9 @@ _LOG_COLUMNS = [
     "cargo_class",
     "t_arrive_min",
     "t_exit_min",
+    "channel",
+    "handover_mode",
+    "diverted_from",
     "stage",
     "t_queue_min",
     "t_start_min",
@@ -205,6 +230,9 @@ def event_log_frame(out: RunOutput | None) -> pd.DataFrame:
             "cargo_class": np.array(out.class_names)[out.truck_class[v.truck]],
             "t_arrive_min": out.t_arrive[v.truck],
             "t_exit_min": out.t_exit[v.truck],
+            "channel": np.array(["", *CHANNELS])[out.truck_channel[v.truck] + 1],
+            "handover_mode": np.array(["", *MODES])[out.truck_mode[v.truck] + 1],
+            "diverted_from": np.array(["", *out.flow_names])[out.truck_origin_flow[v.truck] + 1],
             "stage": np.array([s.split(".", 1)[1] for s in out.stage_names])[v.stage],
             "t_queue_min": v.t_queue,
             "t_start_min": v.t_start,

@@ -82,7 +82,7 @@ CASES = [
     (
         "route_missing_stage",
         ("route: [entry, customs]", "route: [entry, scanner]"),
-        ":26: gates.huu_nghi.flows.export.route.1: no stage 'scanner' at gate 'huu_nghi'",
+        ":26: gates.huu_nghi.flows.export.route.1: no stage or yard 'scanner' at gate 'huu_nghi'",
     ),
     (
         "unknown_class",

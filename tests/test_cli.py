@@ -20,6 +20,8 @@ RESULT_FILES = (
     "replications.csv",
     "trucks.csv.gz",
     "timeseries.csv",
+    "trs.csv",
+    "fees.csv",
     "scenario.resolved.yaml",
     "manifest.json",
 )
@@ -105,7 +107,7 @@ def test_library_api(small_yaml: Path, tmp_path: Path) -> None:
     trucks = res.trucks
     assert {"truck", "gate", "stage", "t_queue_min", "t_start_min", "t_end_min"} <= set(trucks.columns)
     assert set(trucks.stage) == {"entry", "customs"}
-    assert set(res.timeseries.metric) == {"queue", "busy", "in_system"}
+    assert set(res.timeseries.metric) == {"queue", "busy", "in_system", "road_queue", "road_km"}
     folder = res.to_dir(tmp_path / "lib")
     assert (folder / "summary.json").is_file() and (folder / "manifest.json").is_file()
     with pytest.raises(KeyError):

@@ -1,0 +1,114 @@
+"""Building blocks shared by the scenario schema modules: names, shares, clock windows.
+
+Nothing here touches SimPy; these are plain pydantic types and parsing helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CHANNELS",
+    "MODES",
+    "WEEKDAYS",
+    "Channel",
+    "ClockTime",
+    "CrossCheckError",
+    "Direction",
+    "Frozen",
+    "Ident",
+    "Mode",
+    "NonNegFloat",
+    "Probability",
+    "Side",
+    "TimeWindow",
+    "UtcOffset",
+    "Weekday",
+    "check_shares",
+    "parse_clock",
+    "parse_window",
+]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHANNELS = ("green", "yellow", "red")
+MODES = ("transloading", "tractor_swap", "crane_lift", "through_driving")
+_TIME = re.compile(r"^(\d{2}):(\d{2})$")
+
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower_snake_case identifier")]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+UtcOffset = Annotated[float, Field(ge=-12, le=14, description="hours east of UTC, e.g. 7 for Hanoi, 8 for China")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Direction = Literal["export", "import"]
+Side = Literal["home", "partner"]
+Channel = Literal["green", "yellow", "red"]
+Mode = Literal["transloading", "tractor_swap", "crane_lift", "through_driving"]
+
+Problems = list[tuple[tuple[str | int, ...], str]]
+
+
+class Frozen(BaseModel):
+    """Base of every schema model: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrossCheckError(ValueError):
+    """A validation failure that knows the exact key paths it concerns."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems))
+
+
+def parse_clock(text: str, *, end: bool = False) -> int:
+    """Minutes after midnight of ``"HH:MM"`` (``24:00`` allowed when ``end``)."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a time HH:MM")
+    hh, mm = int(match.group(1)), int(match.group(2))
+    limit = 24 if end else 23
+    if hh > limit or mm > 59 or (hh == 24 and mm != 0):
+        raise ValueError(f"'{text}' is not a valid time (00:00 to {'24:00' if end else '23:59'})")
+    return hh * 60 + mm
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """Parse ``"HH:MM-HH:MM"`` into minutes after local midnight ``(open, close)``.
+
+    A close at or before the open means the window runs past midnight, so the returned
+    close is then greater than 1440.
+    """
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise ValueError(f"must be a window 'HH:MM-HH:MM', got '{text}'")
+    start, stop = parse_clock(parts[0]), parse_clock(parts[1], end=True)
+    if stop <= start:
+        stop += 1440
+    return start, stop
+
+
+def _check_window(text: str) -> str:
+    parse_window(text)
+    return text
+
+
+def _check_clock(text: str) -> str:
+    parse_clock(text)
+    return text
+
+
+TimeWindow = Annotated[str, AfterValidator(_check_window), Field(description="local opening window 'HH:MM-HH:MM'")]
+ClockTime = Annotated[str, AfterValidator(_check_clock), Field(description="local clock time 'HH:MM'")]
+
+
+def check_shares(shares: Mapping[Any, float], path: tuple[str | int, ...], problems: Problems) -> None:
+    """Append a problem when ``shares`` do not sum to 1."""
+    total = sum(shares.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        problems.append((path, f"shares must sum to 1, got {total:g}"))
