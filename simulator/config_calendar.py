@@ -8,9 +8,10 @@ close, so a Chinese-side closure from 00:00 is 23:00 the day before in Hanoi.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from .config_types import (
     ClockTime,
@@ -27,7 +28,17 @@ from .config_types import (
 
 __all__ = ["Calendar", "Closure", "Disruption", "FeeRegime", "Fees", "Reporting", "Season", "moment"]
 
-When = dt.datetime | dt.date
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_first(value: Any) -> Any:
+    """Keep ``YYYY-MM-DD`` text a date (a whole day), not midnight of that day."""
+    if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+        return dt.date.fromisoformat(value.strip())
+    return value
+
+
+When = Annotated[dt.datetime | dt.date, BeforeValidator(_date_first)]
 SideOrBoth = Literal["home", "partner", "both"]
 
 
@@ -46,7 +57,7 @@ def _ordered(start: When, end: When) -> list[tuple[tuple[str | int, ...], str]]:
 
 
 class Season(Frozen):
-    """Multiply the volumes of some cargo classes over a date range (model clock)."""
+    """Multiply the volumes of some cargo classes over a date range (each gate's local clock)."""
 
     name: str = ""
     start: When

@@ -87,14 +87,17 @@ def _mean(x: np.ndarray) -> float:
 
 
 def road_rows(out: RunOutput) -> np.ndarray:
-    """Mask of the visit rows that are a truck's wait for the first yard of its route (on the road)."""
+    """Mask of the visit rows that are a truck's wait on the road.
+
+    A truck whose route starts with a yard and finds it full waits on the road: that is
+    the queue part of its first visit row, when that row is a yard.
+    """
     v = out.visits
     yard_stage = np.array([k == "yard" for k in out.stage_kind], dtype=bool)
-    rows = np.flatnonzero(yard_stage[v.stage]) if len(v.stage) else np.empty(0, int)
     mask = np.zeros(len(v.stage), dtype=bool)
-    if len(rows):
-        _, first = np.unique(v.truck[rows], return_index=True)
-        mask[rows[first]] = True
+    if len(v.stage):
+        _, first = np.unique(v.truck, return_index=True)
+        mask[first[yard_stage[v.stage[first]]]] = True
     return mask
 
 
