@@ -135,9 +135,22 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, parsed
 
 
+def _unshared(value: Any) -> Any:
+    """A copy in which no mapping or list is shared (YAML aliases become separate copies).
+
+    ``copy.deepcopy`` keeps shared nodes shared, so an override inside an anchored block
+    would change every place that uses the anchor.
+    """
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
+
+
 def apply_overrides(raw: RawScenario, overrides: list[str]) -> RawScenario:
     """Apply ``--set KEY.PATH=VALUE`` overrides to merged data; the path's parent must exist."""
-    data = copy.deepcopy(raw.data)
+    data = _unshared(raw.data)
     origins = dict(raw.origins)
     for text in overrides:
         parts, value = parse_override(text)

@@ -107,3 +107,22 @@ def test_shipped_scenarios_validate_and_point_at_schema(path: Path) -> None:
     target = (path.parent / first.split("$schema=", 1)[1].strip()).resolve()
     assert target == (ROOT / "scenario.schema.json").resolve()
     simulator.load_scenario(path)
+
+
+def test_override_inside_a_yaml_anchor_changes_only_that_place(tmp_path: Path) -> None:
+    text = """
+name: anchors
+cargo_classes: {general: {}}
+gates:
+  a:
+    stages:
+      s1: {servers: 1, service: &time {dist: exponential, mean_min: 10}}
+      s2: {servers: 1, service: *time}
+    flows:
+      f: {direction: export, trucks_per_day: 10, class_mix: {general: 1}, route: [s1, s2]}
+"""
+    path = tmp_path / "anchors.yaml"
+    path.write_text(text, encoding="utf-8")
+    sc = simulator.load_scenario(path, overrides=["gates.a.stages.s1.service.mean_min=20"])
+    assert sc.gates["a"].stages["s1"].service.mean_min == 20
+    assert sc.gates["a"].stages["s2"].service.mean_min == 10
