@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .output import package_version
 
 if TYPE_CHECKING:
+    from .comparison import Comparison, compare
     from .config import Scenario
     from .errors import Issue, ScenarioError
     from .experiment import run, run_replication
@@ -28,11 +29,13 @@ if TYPE_CHECKING:
     from .results import Results
 
 _LAZY = {
+    "Comparison": "comparison",
     "Issue": "errors",
     "Results": "results",
     "RunOutput": "model",
     "Scenario": "config",
     "ScenarioError": "errors",
+    "compare": "comparison",
     "load_scenario": "loader",
     "run": "experiment",
     "run_replication": "experiment",
@@ -40,12 +43,14 @@ _LAZY = {
 }
 
 __all__ = [
+    "Comparison",
     "Issue",
     "Results",
     "RunOutput",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_scenario",
     "run",
     "run_replication",

@@ -30,6 +30,8 @@ from .cli_common import (
     seed_value,
 )
 from .cli_common import fmt as _fmt
+from .cli_compare import COMPARE_COMMANDS, add_compare_parser, run_compare
+from .cli_report import REPORT_COMMANDS, add_report_parser, run_report
 from .cli_studies import STUDY_COMMANDS, add_study_parsers, run_study
 from .config import Scenario
 from .errors import ScenarioError
@@ -41,7 +43,7 @@ from .schema import json_schema
 
 __all__ = ["main"]
 
-COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS)
+COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS)
 MAIN_KPIS = (
     ("arrived_per_day", "arrived per day", "{:,.1f}"),
     ("throughput_per_day", "cleared per day", "{:,.1f}"),
@@ -77,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
     sub.add_parser("schema", help="print the scenario JSON Schema")
     add_study_parsers(sub)
+    add_compare_parser(sub)
+    add_report_parser(sub)
     return parser
 
 
@@ -187,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args, console)
         if args.command in STUDY_COMMANDS:
             return run_study(args, console)
+        if args.command in COMPARE_COMMANDS:
+            return run_compare(args, console)
+        if args.command in REPORT_COMMANDS:
+            return run_report(args, console)
         return _cmd_run(args, console)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

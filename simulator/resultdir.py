@@ -78,9 +78,20 @@ class RunFolder:
         return log
 
     def stage_servers(self) -> dict[str, int]:
-        """Servers of every stage, keyed ``gate.stage``."""
-        return {
-            f"{g}.{s}": int(stage["servers"])
-            for g, gate in self.scenario["gates"].items()
-            for s, stage in gate["stages"].items()
-        }
+        """Servers of every resource, keyed as in the KPIs.
+
+        ``gate.stage``, ``gate.yard`` (slots), ``gate.stage.mode`` (hand-over modes) and
+        ``gate.scanners``; lab holds have no servers.
+        """
+        servers: dict[str, int] = {}
+        for g, gate in self.scenario["gates"].items():
+            for y, yard in (gate.get("yards") or {}).items():
+                servers[f"{g}.{y}"] = int(yard["slots"])
+            for s, stage in gate["stages"].items():
+                for mode, spec in (stage.get("modes") or {}).items():
+                    servers[f"{g}.{s}.{mode}"] = int(spec["servers"])
+                if stage.get("servers") is not None:
+                    servers[f"{g}.{s}"] = int(stage["servers"])
+            if gate.get("scanners"):
+                servers[f"{g}.scanners"] = int(gate["scanners"]["count"])
+        return servers
