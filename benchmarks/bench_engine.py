@@ -1,4 +1,4 @@
-"""Engine benchmark: the simulator against bare SimPy on the reference network, plus the Lạng Sơn scenario.
+"""Engine benchmark: the simulator against bare SimPy on the reference network, plus the Lạng Sơn gate model.
 
 Both versions run the reference network (``scenarios/examples/reference_network.yaml`` and
 ``benchmarks/bare_simpy_reference.py``) over the same horizon: the scenario's ``run.days`` (42 days =
@@ -14,12 +14,23 @@ completed their route before the horizon. Peak memory is the peak resident set s
 ``/proc/self/status``, Linux) of a fresh subprocess per version that imports only what it needs, read
 after the imports and again after one run.
 
-Run ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--lang-son PATH]``.
+The Lạng Sơn gate model (the requirement of the gate-model issue): one replication of
+``scenarios/lang_son_2024.yaml`` over one simulated year (``--set run.days=365 --set run.warmup_days=1``),
+``simulator.model.simulate(scenario, 0)`` timed alone; ``replication_kpis`` is timed separately. Each repeat
+runs the year, the core engine on the reference network and bare SimPy on it, in an order that rotates
+every repeat. Here trucks means trucks that arrived (``len(out.t_arrive)``; for bare SimPy, the arrivals
+it draws), and trucks/s is per CPU second (and per wall second). The criterion is the median of the
+per-repeat CPU ratios gate model / core engine trucks per second: at least 0.5 (the richer model within
+2x of the core engine); the benchmark exits with status 1 when it is not met (not checked with
+``--quick``). The year's peak memory is ``VmHWM`` of a fresh subprocess, as above.
+
+Run ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--lang-son PATH] [--year-days N] [--year-only]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import subprocess
@@ -37,12 +48,17 @@ REFERENCE = ROOT / "scenarios" / "examples" / "reference_network.yaml"
 LANG_SON = ROOT / "scenarios" / "lang_son_2024.yaml"
 SEED = 20240101
 TARGET_RATIO, AIM_RATIO, TARGET_BYTES = 1.5, 1.25, 64.0
+YEAR_DAYS, YEAR_WARMUP_DAYS = 365, 1
+MIN_GATE_SHARE = 0.5  # gate-model trucks/s >= 0.5 x the core engine's on the reference network
+REPEATS_REFERENCE, REPEATS_YEAR = 5, 3
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bare_simpy_reference import run_reference  # noqa: E402
+from bare_simpy_reference import _draws, run_reference  # noqa: E402
 
 import simulator  # noqa: E402
 from simulator.kpis import replication_kpis  # noqa: E402
+from simulator.loader import load_scenario  # noqa: E402
+from simulator.model import simulate  # noqa: E402
 
 
 def _load(path: Path, days: int | None) -> simulator.Scenario:
@@ -76,6 +92,13 @@ print(json.dumps({{"base_mib": base, "peak_mib": hwm()}}))
 """
 
 
+def _memory_of(setup: str, call: str) -> dict[str, float]:
+    """Peak RSS (VmHWM) after ``setup`` and after ``call``, in a fresh subprocess."""
+    code = _CHILD.format(bench=str(ROOT / "benchmarks"), setup=setup, call=call)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
 def _memory(which: str, days: int) -> dict[str, float]:
     """Peak RSS of one run in a fresh subprocess that imports only what its version needs."""
     if which == "ours":
@@ -84,25 +107,24 @@ def _memory(which: str, days: int) -> dict[str, float]:
         call = "simulator.simulate(scenario, 0)"
     else:
         setup, call = "from bare_simpy_reference import run_reference", f"run_reference({SEED}, {24.0 * days})"
-    code = _CHILD.format(bench=str(ROOT / "benchmarks"), setup=setup, call=call)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return dict(json.loads(done.stdout))
+    return _memory_of(setup, call)
+
+
+def _memory_scenario(path: Path, overrides: list[str]) -> dict[str, float]:
+    """Peak RSS of ``simulator.model.simulate(scenario, 0)`` of ``path`` in a fresh subprocess."""
+    setup = (
+        "from simulator.loader import load_scenario\nfrom simulator.model import simulate\n"
+        f"scenario = load_scenario({str(path)!r}, overrides={overrides!r})"
+    )
+    return _memory_of(setup, "simulate(scenario, 0)")
 
 
 def _row(name: str, *cells: str) -> None:
     print(f"  {name:<44}" + "".join(f"{c:>16}" for c in cells))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats of each version (default 5)")
-    parser.add_argument("--quick", action="store_true", help="7-day horizon and 1 repeat: a smoke run, not a measure")
-    parser.add_argument("--lang-son", type=Path, default=LANG_SON, help="scenario timed over 28 days")
-    parser.add_argument("--days", type=int, default=None, help="reference horizon in days (default: the scenario's)")
-    args = parser.parse_args(argv)
-    repeats = 1 if args.quick else max(1, args.repeats)
-    days = args.days if args.days is not None else (7 if args.quick else _load(REFERENCE, None).run.days)
-
+def _reference(days: int, repeats: int) -> None:
+    """The core engine against bare SimPy on the reference network (the core issue's benchmark)."""
     scenario = _load(REFERENCE, days)
     hours = 24.0 * days
     print(f"reference network: {days} days = {hours:g} h for both, {repeats} interleaved repeat(s), seed {SEED}")
@@ -157,19 +179,141 @@ def main(argv: list[str] | None = None) -> int:
     ok_bytes = "ok" if bytes_per_visit <= TARGET_BYTES else "OVER TARGET"
     print(f"  bytes per stage visit: {bytes_per_visit:.1f}; target <= {TARGET_BYTES:g}: {ok_bytes}")
 
+
+VERSIONS = ("gate", "core", "bare")  # the gate model's year, the core engine and bare SimPy on the reference network
+
+
+def _year(path: Path, year_days: int, ref_days: int, repeats: int, check: bool) -> int:
+    """The gate model's year against the core engine and bare SimPy; 1 if the 2x requirement fails."""
+    overrides = [f"run.days={year_days}", f"run.warmup_days={min(YEAR_WARMUP_DAYS, year_days - 1)}"]
+    gate_scenario = load_scenario(path, overrides=overrides)
+    core_scenario = _load(REFERENCE, ref_days)
+    hours = 24.0 * ref_days
+    bare_arrived = len(_draws(SEED, hours)["t"])
+    print(
+        f"\nLạng Sơn gate model: {path.name} with --set {' --set '.join(overrides)}, replication 0, against the "
+        f"core engine and bare SimPy on the reference network ({ref_days} days), {repeats} interleaved repeat(s)"
+    )
+    calls: dict[str, Callable[[], object]] = {
+        "gate": partial(simulate, gate_scenario, 0),
+        "core": partial(simulate, core_scenario, 0),
+        "bare": partial(run_reference, SEED, hours),
+    }
+    wall: dict[str, list[float]] = {v: [] for v in VERSIONS}
+    cpu: dict[str, list[float]] = {v: [] for v in VERSIONS}
+    kpi_wall: list[float] = []
+    kpi_cpu: list[float] = []
+    arrived: dict[str, int] = {"bare": bare_arrived}
+    completed: dict[str, int] = {}
+    visits: dict[str, int] = {}
+    for r in range(repeats):
+        order = VERSIONS[r % 3 :] + VERSIONS[: r % 3]
+        for which in order:
+            gc.collect()
+            w, c, result = _timed(calls[which])
+            wall[which].append(w)
+            cpu[which].append(c)
+            if isinstance(result, int):
+                completed[which] = result
+                continue
+            assert isinstance(result, simulator.RunOutput)
+            arrived[which], completed[which] = len(result.t_arrive), _completed(result)
+            visits[which] = len(result.visits.t_queue)
+            if which == "gate":
+                kw, kc, _ = _timed(partial(replication_kpis, result))
+                kpi_wall.append(kw)
+                kpi_cpu.append(kc)
+            del result
+        share = (arrived["gate"] / cpu["gate"][-1]) / (arrived["core"] / cpu["core"][-1])
+        print(
+            f"  repeat {r + 1} ({', '.join(order)}): CPU s gate {cpu['gate'][-1]:6.2f} (+ KPIs {kpi_cpu[-1]:5.2f}), "
+            f"core {cpu['core'][-1]:5.2f}, bare {cpu['bare'][-1]:5.2f}; gate/core trucks per CPU-s {share:.2f}"
+        )
+
+    def rates(which: str, times: list[float]) -> list[float]:
+        return [arrived[which] / t for t in times]
+
+    tps = {(v, kind): rates(v, times[v]) for v in VERSIONS for kind, times in (("cpu", cpu), ("wall", wall))}
+    ratios = {
+        (num, den, kind): [a / b for a, b in zip(tps[num, kind], tps[den, kind])]
+        for num, den in (("gate", "core"), ("gate", "bare"), ("core", "bare"))
+        for kind in ("cpu", "wall")
+    }
+    mem = _memory_scenario(path, overrides)
+
+    print()
+    _row("", "gate model", "core engine", "bare SimPy")
+    _row("network", path.stem, "reference", "reference")
+    _row("simulated horizon", f"{year_days} d", f"{ref_days} d", f"{hours:g} h")
+    _row("trucks arrived (len(out.t_arrive))", *(f"{arrived[v]:,}" for v in VERSIONS))
+    _row("trucks completed", *(f"{completed[v]:,}" for v in VERSIONS))
+    _row("stage visits logged", f"{visits['gate']:,}", f"{visits['core']:,}", "-")
+    _row("median CPU time of the run (s)", *(f"{statistics.median(cpu[v]):.2f}" for v in VERSIONS))
+    _row("median wall time of the run (s)", *(f"{statistics.median(wall[v]):.2f}" for v in VERSIONS))
+    _row("trucks per CPU second (median)", *(f"{statistics.median(tps[v, 'cpu']):,.0f}" for v in VERSIONS))
+    _row("trucks per wall second (median)", *(f"{statistics.median(tps[v, 'wall']):,.0f}" for v in VERSIONS))
+    _row("KPI reduction, CPU s (median)", f"{statistics.median(kpi_cpu):.2f}", "-", "-")
+    _row("KPI reduction, wall s (median)", f"{statistics.median(kpi_wall):.2f}", "-", "-")
+    _row("peak RSS of the run, VmHWM (MiB)", f"{mem['peak_mib']:.0f}", "-", "-")
+    _row("  of which after imports + load (MiB)", f"{mem['base_mib']:.0f}", "-", "-")
+    _row("  run's own peak (MiB)", f"{mem['peak_mib'] - mem['base_mib']:.0f}", "-", "-")
+    print("\n  trucks-per-second ratios (median of per-repeat ratios, range):")
+    for num, den in (("gate", "core"), ("gate", "bare"), ("core", "bare")):
+        cells = []
+        for kind in ("cpu", "wall"):
+            values = ratios[num, den, kind]
+            cells.append(f"{statistics.median(values):.2f} {kind} ({min(values):.2f}-{max(values):.2f})")
+        print(f"    {num} / {den}: " + ", ".join(cells))
+    share = statistics.median(ratios["gate", "core", "cpu"])
+    verdict = "ok" if share >= MIN_GATE_SHARE else "FAILS"
+    print(
+        f"  requirement: gate-model trucks per CPU second >= {MIN_GATE_SHARE} x the core engine's "
+        f"(within {1 / MIN_GATE_SHARE:g}x): {share:.2f}, {verdict}" + ("" if check else " (not checked with --quick)")
+    )
+    if check and share < MIN_GATE_SHARE:
+        print(
+            f"bench_engine: FAIL: the gate model runs {share:.2f} x the core engine's trucks per CPU second "
+            f"({statistics.median(tps['gate', 'cpu']):,.0f} vs {statistics.median(tps['core', 'cpu']):,.0f}); "
+            f"the requirement is >= {MIN_GATE_SHARE}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeats",
+        "--repeat",
+        type=int,
+        default=None,
+        help=f"interleaved repeats of each version (default {REPEATS_REFERENCE} for the reference network, "
+        f"{REPEATS_YEAR} for the gate model's year)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="7-day horizons and 1 repeat: a smoke run, not a measure (no check)"
+    )
+    parser.add_argument("--lang-son", type=Path, default=LANG_SON, help="gate-model scenario timed over one year")
+    parser.add_argument("--days", type=int, default=None, help="reference horizon in days (default: the scenario's)")
+    parser.add_argument("--year-days", type=int, default=None, help=f"gate-model horizon (default {YEAR_DAYS})")
+    parser.add_argument("--year-only", action="store_true", help="skip the reference-network table")
+    args = parser.parse_args(argv)
+    if args.quick:
+        repeats_ref = repeats_year = 1
+    elif args.repeats is not None:
+        repeats_ref = repeats_year = max(1, args.repeats)
+    else:
+        repeats_ref, repeats_year = REPEATS_REFERENCE, REPEATS_YEAR
+    days = args.days if args.days is not None else (7 if args.quick else _load(REFERENCE, None).run.days)
+    year_days = args.year_days if args.year_days is not None else (7 if args.quick else YEAR_DAYS)
+
+    if not args.year_only:
+        _reference(days, repeats_ref)
     if not args.lang_son.exists():
         print(f"\nLạng Sơn: skipped, {args.lang_son} does not exist (yet); pass --lang-son PATH")
         return 0
-    lang_son = _load(args.lang_son, 28)
-    seconds, cpu_s, ls_out = _timed(partial(simulator.simulate, lang_son, 0))
-    kpis = _timed(partial(replication_kpis, ls_out))[0]
-    done = _completed(ls_out)
-    print(
-        f"\nLạng Sơn ({args.lang_son.name}, 28 days, 1 replication): {len(ls_out.t_arrive):,} trucks arrived, "
-        f"{done:,} completed, {len(ls_out.visits.t_queue):,} stage visits\n  simulate {seconds:.2f} s wall = "
-        f"{done / seconds:,.0f} trucks/s ({cpu_s:.2f} s CPU = {done / cpu_s:,.0f} trucks/CPU-s); KPIs {kpis:.2f} s"
-    )
-    return 0
+    return _year(args.lang_son, year_days, days, repeats_year, check=not args.quick)
 
 
 if __name__ == "__main__":
