@@ -85,13 +85,27 @@ class LabHold(Frozen):
 
 
 class HandoverMode(Frozen):
-    """One way of handing goods over at the border: crews, bays, cranes or lanes and a time."""
+    """One way of handing goods over at the border: crews, bays, cranes, lanes or vehicles and a time.
+
+    With ``cranes``, a truck using the mode is first lifted by one of the mode's cranes
+    (``crane_service``), then served by one of its ``servers``: this is how the autonomous
+    lane works, with ``servers`` the fleet and ``service`` the round trip.
+    """
 
     description: str = ""
-    servers: int = Field(ge=1, le=100_000, description="crews, bays, cranes or lanes working in parallel")
+    servers: int = Field(ge=1, le=100_000, description="crews, bays, cranes, lanes or vehicles in parallel")
     service: Distribution
     service_by_class: dict[Ident, Distribution] = Field(default_factory=dict)
     hours: list[TimeWindow] | None = Field(None, description="local opening windows; default: the stage's")
+    cranes: int | None = Field(None, ge=1, le=10_000, description="cranes that load each truck before service")
+    crane_service: Distribution | None = Field(None, description="crane time per truck (with cranes)")
+
+    @model_validator(mode="after")
+    def _cranes(self) -> HandoverMode:
+        if (self.cranes is None) != (self.crane_service is None):
+            missing = "crane_service" if self.crane_service is None else "cranes"
+            raise CrossCheckError([((missing,), "cranes and crane_service go together")])
+        return self
 
     def service_for(self, cargo_class: str) -> Any:
         """The service distribution that applies to ``cargo_class``."""

@@ -36,7 +36,7 @@ __all__ = [
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHANNELS = ("green", "yellow", "red")
-MODES = ("transloading", "tractor_swap", "crane_lift", "through_driving")
+MODES = ("transloading", "tractor_swap", "crane_lift", "through_driving", "autonomous")
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower_snake_case identifier")]
@@ -47,7 +47,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Direction = Literal["export", "import"]
 Side = Literal["home", "partner"]
 Channel = Literal["green", "yellow", "red"]
-Mode = Literal["transloading", "tractor_swap", "crane_lift", "through_driving"]
+Mode = Literal["transloading", "tractor_swap", "crane_lift", "through_driving", "autonomous"]
 
 Problems = list[tuple[tuple[str | int, ...], str]]
 

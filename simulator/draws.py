@@ -143,6 +143,9 @@ class _FlowDrawer:
             uses = visit & (mode == mi)
             if not uses.any():
                 continue
+            if spec.cranes is not None and spec.crane_service is not None:
+                lift = spec.crane_service.ppf(self.uniform("service", f"{sname}.{mname}.cranes"))
+                steps.append((self.lookup(f"{sname}.{mname}.cranes"), lift.tolist(), uses.tolist(), False))
             u = self.uniform("service", f"{sname}.{mname}")
             service = _ppf_by(functools.partial(_mode_service, spec, self.classes), u, self.cls)
             steps.append((self.lookup(f"{sname}.{mname}"), service.tolist(), uses.tolist(), False))

@@ -84,6 +84,8 @@ def _add_stage(plant: Plant, sc: Scenario, gname: str, gate: Gate, sname: str, s
         for mname, mode in stage.modes.items():
             hours = mode.hours if mode.hours is not None else stage.hours
             sched = _schedule(sc, gname, sname, stage.side, offset, hours, stage.closed_weekdays)
+            if mode.cranes is not None:
+                plant.add(gname, f"{sname}.{mname}.cranes", (mode.cranes, sched, None), "mode", milestone)
             plant.add(gname, f"{sname}.{mname}", (mode.servers, sched, caps), "mode", milestone)
         return
     sched = _schedule(sc, gname, sname, stage.side, offset, stage.hours, stage.closed_weekdays)
