@@ -52,6 +52,10 @@ MAIN_KPIS = (
     ("queue_mean", "trucks queued, mean", "{:,.1f}"),
     ("queue_max", "trucks queued, max", "{:,.1f}"),
     ("in_system_end", "in system at end", "{:,.1f}"),
+    ("backlog_at_clock", "in system at the backlog clock", "{:,.1f}"),
+    ("road_queue_max", "road queue, max (trucks)", "{:,.1f}"),
+    ("road_km_max", "road queue, max (km)", "{:,.2f}"),
+    ("fees_vnd_total", "fees collected (VND)", "{:,.0f}"),
 )
 
 

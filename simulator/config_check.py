@@ -117,10 +117,9 @@ def _check_diversion(sc: Scenario, gname: str, gate: Gate) -> Iterator[Problem]:
         for fname, flow in gate.flows.items():
             if flow.direction not in have:
                 yield path, f"gate '{target}' has no {flow.direction} flow to take flow '{fname}'"
-    for fname, flow in gate.flows.items():
-        if flow.route[0] not in gate.yards:
-            msg = "diversion watches the first yard of each route: the route must start with a yard"
-            yield ("gates", gname, "flows", fname, "route", 0), msg
+    if not any(flow.route[0] in gate.yards for flow in gate.flows.values()):
+        msg = "diversion watches the first yard of a route: no flow of this gate starts its route with a yard"
+        yield ("gates", gname, "diversion"), msg
 
 
 def _check_calendar(sc: Scenario, classes: set[str]) -> Iterator[Problem]:

@@ -111,6 +111,8 @@ class Model:
         if spec is None:
             return None
         flow = sc.gates[gname].flows[fname]
+        if flow.route[0] not in sc.gates[gname].yards:
+            return None  # only trucks that queue for a yard on the road can be turned away
         target_flow = next(f for f, fl in sc.gates[spec.to].flows.items() if fl.direction == flow.direction)
         target = self.flow_keys.index((spec.to, target_flow))
         key = f"divert:{gname}:{fname}"
