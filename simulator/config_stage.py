@@ -146,13 +146,13 @@ class Stage(Frozen):
             for key in ("servers", "service", "channels"):
                 if getattr(self, key) is not None:
                     problems.append(((key,), "a hand-over stage sets servers and times per mode, not here"))
-        if self.lab_hold is not None and (self.modes is not None or self.channels is not None):
-            problems.append((("lab_hold",), "a lab hold belongs on a quarantine stage, not on customs or hand-over"))
         else:
             if self.servers is None:
                 problems.append((("servers",), "required key is missing"))
             if self.service is None and self.channels is None:
                 problems.append((("service",), "required key is missing"))
+        if self.lab_hold is not None and (self.modes is not None or self.channels is not None):
+            problems.append((("lab_hold",), "a lab hold belongs on a quarantine stage, not on customs or hand-over"))
         if problems:
             raise CrossCheckError(problems)
         return self

@@ -17,6 +17,8 @@ import simulator
 from simulator.cli import main
 from simulator.errors import ScenarioError
 
+from .conftest import SCENARIOS
+
 GATE = """\
 name: gate_bad
 run:
@@ -279,3 +281,15 @@ def test_cli_validate_exits_2(
     assert status == 2, captured
     assert "Traceback" not in captured.err and "Traceback" not in captured.out
     assert f"{path}:{_line_of(text, marker)}: {key_path}: {message}" in captured.err
+
+
+def test_lab_hold_on_a_customs_or_handover_stage_is_an_error(tmp_path: Path) -> None:
+    """A lab hold only makes sense on a quarantine stage; elsewhere it would be silently ignored."""
+    sc = simulator.load_scenario(SCENARIOS / "lang_son_2024.yaml")
+    assert sc.gates["huu_nghi"].stages["handover"].modes  # hand-over stages load
+    hold = '{"probability": 0.1, "time": {"dist": "exponential", "mean_min": 60}}'
+    for stage in ("customs_export", "handover"):
+        with pytest.raises(simulator.ScenarioError, match="a lab hold belongs on a quarantine stage"):
+            simulator.load_scenario(
+                SCENARIOS / "lang_son_2024.yaml", [f"gates.huu_nghi.stages.{stage}.lab_hold={hold}"]
+            )
