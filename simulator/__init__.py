@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from .output import package_version
 
 if TYPE_CHECKING:
-    from .comparison import Comparison, compare
+    from .comparison import Comparison, compare, compare_lever
     from .config import Scenario
     from .errors import Issue, ScenarioError
     from .experiment import run, run_replication
+    from .levers import apply_levers
     from .loader import load_scenario
     from .model import RunOutput, simulate
     from .results import Results
@@ -35,7 +36,9 @@ _LAZY = {
     "RunOutput": "model",
     "Scenario": "config",
     "ScenarioError": "errors",
+    "apply_levers": "levers",
     "compare": "comparison",
+    "compare_lever": "comparison",
     "load_scenario": "loader",
     "run": "experiment",
     "run_replication": "experiment",
@@ -50,7 +53,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "apply_levers",
     "compare",
+    "compare_lever",
     "load_scenario",
     "run",
     "run_replication",

@@ -1,6 +1,7 @@
 """Command line: ``run`` (the default), ``validate`` and ``schema``. The only module that prints.
 
-Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130 interrupted.
+Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130 interrupted; 1 when the
+results were written but their charts or report (written by default, ``--no-report`` skips them) failed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .cli_common import (
 )
 from .cli_common import fmt as _fmt
 from .cli_compare import COMPARE_COMMANDS, add_compare_parser, run_compare
+from .cli_outputs import add_report_option, write_charts_and_report
 from .cli_report import REPORT_COMMANDS, add_report_parser, run_report
 from .cli_studies import STUDY_COMMANDS, add_study_parsers, run_study
 from .config import Scenario
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replications whose event log is written to trucks.csv.gz (default: first, i.e. replication 0)",
     )
     p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_report_option(p_run)
     add_execution_options(p_run)
     p_val = sub.add_parser("validate", help="check scenario files without running them")
     p_val.add_argument("files", nargs="+", help="scenario YAML files")
@@ -129,7 +132,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
         _print_summary(console, results, scenario)
         cached = "" if cache is None or not cache.hits else f" ({cache.hits} read from the cache)"
         console.print(f"{n} replications{cached} run and written in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
-    return 0
+    return write_charts_and_report(out_dir, console, args)
 
 
 def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:

@@ -30,6 +30,7 @@ from .config_types import (
     check_shares,
     parse_window,
 )
+from .levers_params import LeverSpec
 
 __all__ = [
     "WEEKDAYS",
@@ -46,6 +47,7 @@ __all__ = [
     "Gate",
     "HandoverMode",
     "LabHold",
+    "LeverSpec",
     "Reporting",
     "RunSettings",
     "Scanners",
@@ -162,6 +164,11 @@ class Scenario(Frozen):
     calendar: Calendar = Field(default_factory=Calendar)
     fees: Fees | None = None
     reporting: Reporting = Field(default_factory=Reporting)
+    levers: list[LeverSpec] = Field(
+        default_factory=list,
+        description="smart-gate levers to apply, in order: {lever: NAME, PARAM: VALUE, ...} (docs/levers.md); "
+        "loading applies them and empties this list",
+    )
     provenance: list[str] = Field(default_factory=list, description="levers and overrides applied, in order")
 
     @model_validator(mode="after")

@@ -99,6 +99,14 @@ _EN: dict[str, str] = {
     "unit.pp": " percentage points",
     "direction.export": "export",
     "direction.import": "import",
+    "direction.all": "both directions",
+    "channel.all": "all channels",
+    "channel.green": "green",
+    "channel.yellow": "yellow",
+    "channel.red": "red",
+    "side.home": "home side",
+    "side.partner": "partner side",
+    "side.both": "both sides",
     "tag.S": "[S] sourced",
     "tag.I": "[I] inferred",
     "tag.A": "[A] assumed",
@@ -196,12 +204,14 @@ _EN: dict[str, str] = {
     "msg.git_clean": "clean",
     # figure captions
     "caption.backlog": (
-        "Trucks in the system by gate over time: mean over replications and the central 90% of replications; "
-        "the grey band is the warm-up. A line that keeps rising means overload."
+        "Trucks in the system and the road queue (km) by gate over time: mean over replications and the central "
+        "90% of replications; the grey band is the warm-up, coloured spans are closures and hatched spans "
+        "disruptions. A line that keeps rising means overload."
     ),
     "caption.trs": (
-        "Time Release Study view: mean hours per truck spent at each stage (queue + service), by direction, "
-        "from the event log of the replications that kept one."
+        "Time Release Study view: mean hours from arrival to each milestone (yard entry, customs release, "
+        "quarantine release, hand-over, exit) by direction and customs channel; each segment is the time between "
+        "consecutive milestones, the whisker the 95% CI of the time to exit."
     ),
     "caption.ecdf": (
         "Share of trucks through the system within a given time (after the warm-up); the dotted line marks the "
@@ -274,12 +284,33 @@ _EN: dict[str, str] = {
     # charts
     "chart.backlog.title": "Backlog by gate: mean and {level} replication band — {names}",
     "chart.backlog.ylabel": "trucks in system",
+    "chart.backlog.km_ylabel": "road queue (km)",
+    "chart.backlog.road_trucks": "trucks on the road",
+    "chart.backlog.road": "{gate}: road queue",
+    "chart.backlog.band": "central {level} of replications",
     "chart.backlog.xlabel": "days since {date}",
     "chart.warmup": "warm-up",
+    "chart.closure": "closure: {name}",
+    "chart.closure.unnamed": "closure, {side}",
+    "chart.disruption": "disruption: {name}, {effect}",
+    "chart.disruption.unnamed": "disruption, {side}, {effect}",
+    "chart.disruption.closed": "closed",
+    "chart.cap.day": "cap {n} trucks/day",
+    "chart.cap.hour": "cap {n} trucks/h",
     "chart.trs.title": "Time Release Study breakdown by stage — {name}",
     "chart.trs.ylabel": "direction",
     "chart.trs.xlabel": "mean time per truck (hours, queue + service)",
     "chart.trs.total": " {value} h",
+    "chart.trs.milestones_title": "Time Release Study: time between milestones by direction and channel — {name}",
+    "chart.trs.channel_ylabel": "customs channel",
+    "chart.trs.milestones_xlabel": "mean time after arrival (hours)",
+    "chart.trs.trucks": "{channel} ({n} trucks per replication)",
+    "chart.trs.ci": "95% CI of the time to exit",
+    "chart.trs.to.yard_entry": "to yard entry (road wait)",
+    "chart.trs.to.customs_release": "to customs release",
+    "chart.trs.to.quarantine_release": "to quarantine release",
+    "chart.trs.to.handover": "to hand-over",
+    "chart.trs.to.exit": "to exit",
     "chart.ecdf.title": "Time in system, ECDF (dotted: p95) — {names}",
     "chart.ecdf.xlabel": "time in system (hours)",
     "chart.ecdf.ylabel": "share of trucks",
@@ -294,6 +325,8 @@ _EN: dict[str, str] = {
     "chart.tornado.xlabel": "{kpi} (95% CI whiskers)",
     "chart.capacity.title": "Capacity at the service level (dashed: capacity, shaded: its 95% CI) — {names}",
     "chart.capacity.target": "target {target}",
+    "chart.capacity.marker": "capacity of {name}: {value} trucks/day",
+    "chart.capacity.kpi_ylabel": "target indicator",
     "chart.capacity.ylabel": "cleared per day (trucks)",
     "chart.capacity.xlabel": "demand (trucks per day)",
     "chart.forest.title": "Paired differences from {base}: mean and 95% CI — {names}",
@@ -373,6 +406,14 @@ _VI: dict[str, str] = {
     "unit.pp": " điểm phần trăm",
     "direction.export": "xuất khẩu",
     "direction.import": "nhập khẩu",
+    "direction.all": "cả hai chiều",
+    "channel.all": "mọi luồng",
+    "channel.green": "luồng xanh",
+    "channel.yellow": "luồng vàng",
+    "channel.red": "luồng đỏ",
+    "side.home": "phía trong nước",
+    "side.partner": "phía bạn",
+    "side.both": "cả hai phía",
     "tag.S": "[S] có nguồn dẫn",
     "tag.I": "[I] suy luận",
     "tag.A": "[A] giả định",
@@ -471,12 +512,14 @@ _VI: dict[str, str] = {
     "msg.git_dirty": "có thay đổi chưa commit",
     "msg.git_clean": "không có thay đổi chưa commit",
     "caption.backlog": (
-        "Số xe trong hệ thống theo cửa khẩu theo thời gian: trung bình qua các lần lặp và dải 90% ở giữa của các "
-        "lần lặp; vùng xám là giai đoạn khởi động. Đường tăng mãi là dấu hiệu quá tải."
+        "Số xe trong hệ thống và chiều dài hàng xe trên đường (km) theo cửa khẩu theo thời gian: trung bình qua các "
+        "lần lặp và dải 90% ở giữa của các lần lặp; vùng xám là giai đoạn khởi động, vùng tô màu là thời gian đóng "
+        "cửa, vùng gạch chéo là sự cố. Đường tăng mãi là dấu hiệu quá tải."
     ),
     "caption.trs": (
-        "Góc nhìn Nghiên cứu thời gian giải phóng hàng (TRS): số giờ trung bình mỗi xe ở từng công đoạn (chờ + "
-        "phục vụ), theo chiều hàng, từ nhật ký sự kiện của các lần lặp có lưu nhật ký."
+        "Góc nhìn Nghiên cứu thời gian giải phóng hàng (TRS): số giờ trung bình từ khi xe đến tới từng mốc (vào "
+        "bãi, thông quan hải quan, xong kiểm dịch, giao nhận, ra khỏi cửa khẩu) theo chiều hàng và luồng hải "
+        "quan; mỗi đoạn là thời gian giữa hai mốc liên tiếp, râu là KTC 95% của thời gian đến khi ra khỏi cửa khẩu."
     ),
     "caption.ecdf": (
         "Tỷ lệ xe đi qua hệ thống trong một khoảng thời gian cho trước (sau giai đoạn khởi động); đường chấm là "
@@ -546,12 +589,35 @@ _VI: dict[str, str] = {
     "m.compare_command": "Lệnh so sánh",
     "chart.backlog.title": "Tồn đọng theo cửa khẩu: trung bình và dải {level} các lần lặp — {names}",
     "chart.backlog.ylabel": "số xe trong hệ thống",
+    "chart.backlog.km_ylabel": "hàng xe trên đường (km)",
+    "chart.backlog.road_trucks": "số xe trên đường",
+    "chart.backlog.road": "{gate}: hàng xe trên đường",
+    "chart.backlog.band": "{level} các lần lặp ở giữa",
     "chart.backlog.xlabel": "số ngày kể từ {date}",
     "chart.warmup": "khởi động",
+    "chart.closure": "đóng cửa: {name}",
+    "chart.closure.unnamed": "đóng cửa, {side}",
+    "chart.disruption": "sự cố: {name}, {effect}",
+    "chart.disruption.unnamed": "sự cố, {side}, {effect}",
+    "chart.disruption.closed": "ngừng thông quan",
+    "chart.cap.day": "giới hạn {n} xe/ngày",
+    "chart.cap.hour": "giới hạn {n} xe/giờ",
     "chart.trs.title": "Phân tích thời gian giải phóng hàng (TRS) theo công đoạn — {name}",
     "chart.trs.ylabel": "chiều hàng",
     "chart.trs.xlabel": "thời gian trung bình mỗi xe (giờ, chờ + phục vụ)",
     "chart.trs.total": " {value} giờ",
+    "chart.trs.milestones_title": (
+        "Thời gian giải phóng hàng (TRS): thời gian giữa các mốc theo chiều hàng và luồng — {name}"
+    ),
+    "chart.trs.channel_ylabel": "luồng hải quan",
+    "chart.trs.milestones_xlabel": "thời gian trung bình kể từ khi xe đến (giờ)",
+    "chart.trs.trucks": "{channel} ({n} xe mỗi lần lặp)",
+    "chart.trs.ci": "KTC 95% của thời gian đến khi ra khỏi cửa khẩu",
+    "chart.trs.to.yard_entry": "đến khi vào bãi (chờ trên đường)",
+    "chart.trs.to.customs_release": "đến khi hải quan thông quan",
+    "chart.trs.to.quarantine_release": "đến khi xong kiểm dịch",
+    "chart.trs.to.handover": "đến khi giao nhận xong",
+    "chart.trs.to.exit": "đến khi ra khỏi cửa khẩu",
     "chart.ecdf.title": "Thời gian trong hệ thống, hàm phân phối thực nghiệm (chấm: phân vị 95) — {names}",
     "chart.ecdf.xlabel": "thời gian trong hệ thống (giờ)",
     "chart.ecdf.ylabel": "tỷ lệ xe",
@@ -566,6 +632,8 @@ _VI: dict[str, str] = {
     "chart.tornado.xlabel": "{kpi} (râu: KTC 95%)",
     "chart.capacity.title": "Năng lực ở mức dịch vụ (nét đứt: năng lực, vùng tô: KTC 95%) — {names}",
     "chart.capacity.target": "mục tiêu {target}",
+    "chart.capacity.marker": "năng lực của {name}: {value} xe/ngày",
+    "chart.capacity.kpi_ylabel": "chỉ tiêu mục tiêu",
     "chart.capacity.ylabel": "số xe thông quan mỗi ngày",
     "chart.capacity.xlabel": "nhu cầu (xe/ngày)",
     "chart.forest.title": "Chênh lệch theo cặp so với {base}: trung bình và KTC 95% — {names}",

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from .config import CrossCheckError, Scenario
 from .errors import Issue, ScenarioError, describe_error
+from .levers import LeverError, apply_levers
 
 __all__ = ["apply_overrides", "load_raw", "load_scenario", "parse_override"]
 
@@ -257,7 +258,8 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario, overrides: lis
     Returns
     -------
     Scenario
-        The frozen, validated scenario.
+        The frozen, validated scenario, with its ``levers`` applied in order (and recorded in
+        its ``provenance``).
 
     Raises
     ------
@@ -274,4 +276,14 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario, overrides: lis
         name = Path(source).stem
     if overrides:
         raw = apply_overrides(raw, overrides)
-    return validate_raw(raw, default_name=name)
+    return _with_levers(validate_raw(raw, default_name=name), raw)
+
+
+def _with_levers(scenario: Scenario, raw: RawScenario) -> Scenario:
+    """Apply the scenario's ``levers`` (:mod:`simulator.levers`); errors point at the lever's lines."""
+    if not scenario.levers:
+        return scenario
+    try:
+        return apply_levers(scenario)
+    except LeverError as exc:
+        raise ScenarioError([_issue(raw, raw.data, path, message) for path, message in exc.problems]) from None

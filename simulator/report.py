@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .i18n import check_lang, t
@@ -35,8 +35,13 @@ class PdfUnavailable(RuntimeError):
     """The PDF could not be made (no headless Chromium or Chrome, or it failed); the HTML was written."""
 
 
-def build_report(folders: Sequence[str | Path], lang: str = "en") -> str:
+def build_report(
+    folders: Sequence[str | Path], lang: str = "en", saved_charts: Mapping[str, Path] | None = None
+) -> str:
     """The HTML report of one or more ``run`` and/or ``compare`` folders.
+
+    ``saved_charts`` (chart name → PNG, see :func:`simulator.report_charts.saved_charts`) are
+    embedded instead of being drawn again; they must come from the same folders and language.
 
     Raises
     ------
@@ -47,10 +52,10 @@ def build_report(folders: Sequence[str | Path], lang: str = "en") -> str:
         scenarios with different sets of gates.
     """
     check_lang(lang)
-    return render(load_inputs(folders), lang)
+    return render(load_inputs(folders), lang, saved_charts)
 
 
-def render(inp: ReportInputs, lang: str) -> str:
+def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None = None) -> str:
     """The HTML of already loaded inputs."""
     names = ", ".join(inp.labels)
     created = max((str(r.manifest.get("created_utc", "")) for r in inp.runs), default="") or "–"
@@ -66,7 +71,7 @@ def render(inp: ReportInputs, lang: str) -> str:
     body = (
         summary_section(inp, lang)
         + scenario_section(inp, lang)
-        + results_section(inp, lang, charts_html(inp, lang))
+        + results_section(inp, lang, charts_html(inp, lang, saved_charts))
         + method_section(inp, lang)
     )
     return (
@@ -77,12 +82,19 @@ def render(inp: ReportInputs, lang: str) -> str:
     )
 
 
-def write_report(folders: Sequence[str | Path], out: str | Path, lang: str = "en", pdf: bool = False) -> list[Path]:
+def write_report(
+    folders: Sequence[str | Path],
+    out: str | Path,
+    lang: str = "en",
+    pdf: bool = False,
+    saved_charts: Mapping[str, Path] | None = None,
+) -> list[Path]:
     """Write the report to ``out`` (HTML) and, with ``pdf``, next to it as ``.pdf``; returns the files written.
 
     The HTML is written first, so it exists even when :class:`PdfUnavailable` is raised.
+    ``saved_charts`` is as for :func:`build_report`.
     """
-    html = build_report(folders, lang)
+    html = build_report(folders, lang, saved_charts)
     out = Path(out)
     atomic_write_text(out, html)
     written = [out]

@@ -1,20 +1,25 @@
-"""The charts a report can draw from its folders, embedded as PNG ``data:`` URIs."""
+"""The charts a report can draw from its folders, embedded as PNG ``data:`` URIs.
+
+A chart already saved as PNG with the same data and language (the ``charts/`` that ``run`` and
+``compare`` write next to their report) can be embedded as is instead of being drawn again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from . import plots
 from .i18n import t
-from .report_html import figure_html
+from .report_html import Raw, figure_html, png_html
 from .report_inputs import ReportInputs
 from .resultdir import RunFolder
 
-__all__ = ["ChartSpec", "chart_specs", "charts_html"]
+__all__ = ["ChartSpec", "chart_specs", "charts_html", "saved_charts"]
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ def chart_specs(inp: ReportInputs, lang: str) -> list[ChartSpec]:
     logged = [r for r in runs if plots.has_event_log(r)]
     if logged:
         specs.append(ChartSpec("time_in_system", "caption.ecdf", lambda: plots.time_in_system_ecdf(logged, lang=lang)))
-    for run in logged:
-        specs.append(ChartSpec(f"trs:{run.path}", "caption.trs", partial(plots.trs_breakdown, run, lang=lang)))
+    for run in runs:
+        if plots.has_trs(run):
+            specs.append(ChartSpec(f"trs:{run.path}", "caption.trs", partial(plots.trs_breakdown, run, lang=lang)))
     for run in runs:
         if _has(run, "stage", "busy"):
             specs.append(
@@ -57,6 +63,34 @@ def chart_specs(inp: ReportInputs, lang: str) -> list[ChartSpec]:
     return specs
 
 
-def charts_html(inp: ReportInputs, lang: str) -> str:
-    """Every available chart as a ``<figure>`` with an embedded PNG and its caption."""
-    return "".join(figure_html(spec.make(), t(spec.caption, lang)) for spec in chart_specs(inp, lang))
+def saved_charts(written: Mapping[str, Sequence[Path]], run: Path | None = None) -> dict[str, Path]:
+    """The PNG files of :func:`plots.standard_charts` (``run``: its folder as given to the report) or
+    :func:`plots.comparison_charts`, keyed by the chart names of :func:`chart_specs`."""
+    names = {"backlog": "backlog", "time_in_system": "time_in_system", "forest": "forest"}
+    if run is not None:
+        names |= {"trs_breakdown": f"trs:{run}", "utilisation": f"util:{run}"}
+    return {names[k]: p for k, files in written.items() if k in names for p in files if p.suffix == ".png"}
+
+
+def _embed(path: Path, caption: str) -> Raw:
+    """A saved PNG as a figure; its alt text is the title stored in the file."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        title = str(getattr(image, "text", {}).get("Title", ""))
+    return png_html(path.read_bytes(), title, caption)
+
+
+def charts_html(inp: ReportInputs, lang: str, saved: Mapping[str, Path] | None = None) -> str:
+    """Every available chart as a ``<figure>`` with an embedded PNG and its caption.
+
+    ``saved`` maps chart names to PNG files drawn from the same folders in the same language;
+    those are embedded as they are (at their own resolution) instead of being drawn again.
+    """
+    saved = saved or {}
+    return "".join(
+        _embed(saved[spec.name], t(spec.caption, lang))
+        if spec.name in saved
+        else figure_html(spec.make(), t(spec.caption, lang))
+        for spec in chart_specs(inp, lang)
+    )

@@ -124,7 +124,12 @@ def figure_html(fig: Figure, caption: str, dpi: int = 110) -> Raw:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_html(buffer.getvalue(), title, caption)
+
+
+def png_html(png: bytes, title: str, caption: str) -> Raw:
+    """PNG bytes as an embedded image (a ``data:`` URI) with ``title`` as its alt text and its caption."""
+    data = base64.b64encode(png).decode("ascii")
     return Raw(
         f'<figure><img src="data:image/png;base64,{data}" alt="{esc(title)}">'
         f"<figcaption>{esc(caption)}</figcaption></figure>"

@@ -5,15 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Scenario
+from .levers_params import PARAMS
 
 __all__ = ["json_schema"]
+
+
+def _lever_schemas(defs: dict[str, Any]) -> dict[str, Any]:
+    """One ``oneOf`` branch per lever: ``lever`` (a constant) plus that lever's parameters."""
+    branches = []
+    for name, model in PARAMS.items():
+        sub = model.model_json_schema(ref_template="#/$defs/{model}")
+        defs.update(sub.pop("$defs", {}))
+        sub["properties"] = {"lever": {"const": name}, **sub.get("properties", {})}
+        sub["required"] = ["lever", *sub.get("required", [])]
+        sub["title"] = name
+        branches.append(sub)
+    return {
+        "description": "a lever: 'lever' names it, the other keys are its parameters (docs/levers.md)",
+        "oneOf": branches,
+    }
 
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a scenario YAML file.
 
     It is the schema of :class:`simulator.config.Scenario`, plus the file-level key
-    ``extends``; ``name`` is optional in a file (it defaults to the file name).
+    ``extends``; ``name`` is optional in a file (it defaults to the file name). Each entry of
+    ``levers`` is described by its lever's own parameters.
     """
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -26,4 +44,5 @@ def json_schema() -> dict[str, Any]:
         **schema["properties"],
     }
     schema["required"] = [k for k in schema.get("required", []) if k != "name"]
+    schema["$defs"]["LeverSpec"] = _lever_schemas(schema["$defs"])
     return schema

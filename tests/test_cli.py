@@ -34,21 +34,11 @@ def _runnable() -> list[Path]:
 @pytest.mark.parametrize("path", _runnable(), ids=lambda p: p.stem)
 def test_cli_runs_every_scenario(path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    status = main(
-        [
-            str(path),
-            "--days",
-            "4",
-            "--replications",
-            "2",
-            "--seed",
-            "3",
-            "--out",
-            str(out),
-            "--set",
-            "run.warmup_days=1",
-        ]
-    )
+    # The default charts and report are drawn for every example; the Lạng Sơn run's charts (the slowest to
+    # draw) are checked in test_plots.py, so its run here skips them.
+    report = ["--no-report"] if path.stem.startswith("lang_son") else []
+    args = ["--days", "4", "--replications", "2", "--seed", "3", "--out", str(out), "--set", "run.warmup_days=1"]
+    status = main([str(path), *report, *args])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "mean and 95% CI" in captured.out
@@ -71,6 +61,9 @@ def test_cli_runs_every_scenario(path: Path, tmp_path: Path, capsys: pytest.Capt
     assert manifest["seed"] == 3 and manifest["command"][-1] == "run.warmup_days=1"
     assert {"python", "numpy", "simpy"} <= set(manifest["versions"])
     assert set(manifest["files"]) == set(RESULT_FILES) - {"manifest.json"}
+    assert (out / "report.html").is_file() != bool(report) and (out / "charts" / "backlog.png").is_file() != bool(
+        report
+    )
     reps = pd.read_csv(out / "replications.csv")
     assert list(reps.columns) == ["replication", "scope", "key", "kpi", "value"]
     assert sorted(reps.replication.unique()) == [0, 1]
@@ -84,7 +77,7 @@ def test_quiet_prints_nothing(small_yaml: Path, tmp_path: Path, capsys: pytest.C
 
 def test_default_out_folder(small_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["run", str(small_yaml), "--quiet"]) == 0
+    assert main(["run", str(small_yaml), "--quiet", "--no-report"]) == 0
     (stamp,) = list((tmp_path / "results" / "small").iterdir())
     assert (stamp / "summary.json").is_file()
 
@@ -117,8 +110,45 @@ def test_library_api(small_yaml: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("choice", "expected"), [("all", {0, 1, 2}), ("first", {0}), ("none", set())])
 def test_event_log_choice(small_yaml: Path, tmp_path: Path, choice: str, expected: set[int]) -> None:
     out = tmp_path / choice
-    assert main([str(small_yaml), "--replications", "3", "--event-log", choice, "--out", str(out), "--quiet"]) == 0
+    report = [] if choice == "none" else ["--no-report"]  # charts without an event log: no ECDF
+    args = [str(small_yaml), "--replications", "3", "--event-log", choice, "--out", str(out), "--quiet", *report]
+    assert main(args) == 0
     log = pd.read_csv(out / "trucks.csv.gz")
     assert set(log.replication) == expected
+    if choice == "none":
+        charts = {p.stem for p in (out / "charts").glob("*.png")}
+        assert charts == {"backlog", "utilisation", "trs_breakdown"}  # the TRS breakdown comes from trs.csv
+        assert (out / "report.html").read_text(encoding="utf-8").count("<img ") == 3
     reps = pd.read_csv(out / "replications.csv")
     assert set(reps.replication) == {0, 1, 2}  # KPIs never depend on the log choice
+
+
+STANDARD_CHARTS = ("backlog", "utilisation", "trs_breakdown", "time_in_system")
+
+
+def test_run_writes_charts_and_report_by_default(
+    small_yaml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main([str(small_yaml), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "report" in printed and str(out / "report.html") in printed.replace("\n", "")
+    charts = {p.name for p in (out / "charts").iterdir()}
+    assert charts == {f"{name}.{ext}" for name in STANDARD_CHARTS for ext in ("png", "svg")}
+    for name in STANDARD_CHARTS:
+        png = (out / "charts" / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('<img src="data:image/png;base64,') == len(STANDARD_CHARTS) and "STRESS-DES" in html
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["files"]) == set(RESULT_FILES) - {"manifest.json"}  # derived files are not listed
+
+
+def test_no_report_skips_charts_and_report(
+    small_yaml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main([str(small_yaml), "--out", str(out), "--quiet", "--no-report"]) == 0
+    assert capsys.readouterr().out == ""
+    assert (out / "summary.json").is_file()
+    assert not (out / "charts").exists() and not (out / "report.html").exists()

@@ -26,7 +26,7 @@ from simulator.resultdir import RunFolder
 from .conftest import ROOT
 
 TANDEM = ROOT / "scenarios" / "examples" / "tandem.yaml"
-COMMON = ["--days", "6", "--replications", "3", "--set", "run.warmup_days=1", "--quiet", "--no-cache"]
+COMMON = ["--days", "6", "--replications", "3", "--set", "run.warmup_days=1", "--quiet", "--no-cache", "--no-report"]
 NEW_KPIS = (
     "backlog_at_clock",
     "road_queue_mean",
@@ -333,7 +333,8 @@ def test_source_tags_from_the_original_scenario_file(tmp_path: Path) -> None:
     scenario = tmp_path / "tagged.yaml"
     scenario.write_text(TAGGED, encoding="utf-8")
     out = tmp_path / "run"
-    assert main([str(scenario), "--days", "4", "--replications", "2", "--out", str(out), "--quiet", "--no-cache"]) == 0
+    args = ["--days", "4", "--replications", "2", "--out", str(out), "--quiet", "--no-cache", "--no-report"]
+    assert main([str(scenario), *args]) == 0
     html = build_report([out])
     assert "[A] assumed" in html and "no public source for the lanes" in html and "§2b daily count" in html
     assert "1 values sourced [S]" not in html and "2 values sourced [S], 1 inferred [I], 1 assumed [A]" in html
@@ -401,3 +402,30 @@ def test_reporting_never_imports_simpy(folders: dict[str, Path]) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_compare_writes_its_charts_and_report_by_default(
+    small_yaml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alt = tmp_path / "small_fast.yaml"
+    data = yaml.safe_load(small_yaml.read_text(encoding="utf-8"))
+    data["name"], data["gates"]["huu_nghi"]["stages"]["customs"]["servers"] = "small_fast", 4
+    alt.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "compare"
+    args = ["compare", str(small_yaml), str(alt), "--days", "3", "--replications", "2", "--quiet", "--no-cache"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    charts = {p.name for p in (out / "charts").iterdir()}
+    assert {f"{name}.{ext}" for name in ("forest", "backlog", "time_in_system") for ext in ("png", "svg")} == charts
+    html = (out / "report.html").read_text(encoding="utf-8")
+    page = _parse(html)
+    text = "".join(page.text)
+    assert t("h.comparison", "en") in text and "small_fast" in text
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert len(images) == 7  # forest, backlog, ECDF, and a TRS breakdown and a heatmap per scenario
+    assert any(str(a.get("alt", "")).startswith("Paired differences from small") for a in images)
+    assert not (out / "small" / "report.html").exists()  # one report, for the comparison
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "report.html" not in manifest["files"]
+    assert main([*args, "--out", str(tmp_path / "bare"), "--no-report"]) == 0
+    assert not (tmp_path / "bare" / "report.html").exists() and not (tmp_path / "bare" / "charts").exists()
