@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .output import package_version
 
 if TYPE_CHECKING:
-    from .comparison import Comparison, compare, compare_lever
+    from .comparison import Comparison, compare
+    from .comparison_sweep import compare_lever
     from .config import Scenario
     from .errors import Issue, ScenarioError
     from .experiment import run, run_replication
@@ -38,7 +39,7 @@ _LAZY = {
     "ScenarioError": "errors",
     "apply_levers": "levers",
     "compare": "comparison",
-    "compare_lever": "comparison",
+    "compare_lever": "comparison_sweep",
     "load_scenario": "loader",
     "run": "experiment",
     "run_replication": "experiment",

@@ -27,7 +27,8 @@ from .cli_common import (
     seed_value,
 )
 from .cli_outputs import add_report_option, write_charts_and_report  # charts/ and report.html (issue 6)
-from .comparison import Comparison, compare, lever_variants, parse_lever_sweep, prepare_scenarios
+from .comparison import Comparison, compare, prepare_scenarios
+from .comparison_sweep import lever_variants, parse_lever_sweep
 
 __all__ = ["COMPARE_COMMANDS", "add_compare_parser", "run_compare"]
 

@@ -19,7 +19,7 @@ from scipy import stats as sps
 
 import simulator
 from simulator.cli import main
-from simulator.comparison import compare_lever, lever_variants, parse_lever_sweep
+from simulator.comparison_sweep import compare_lever, lever_variants, parse_lever_sweep
 from simulator.levers import LEVERS, LeverError, apply_lever, apply_levers
 from simulator.levers_flows import booked_profile
 from simulator.levers_params import PARAMS, Appointments
