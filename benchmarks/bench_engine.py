@@ -9,14 +9,14 @@ given for wall time and for CPU time of this process (``time.process_time``), th
 shared machine.
 
 "ours" is ``simulator.simulate(scenario, 0)``: setup, sampling, the SimPy run and the event log.
-The KPI reduction ``simulator.kpis.replication_kpis`` is timed separately. Trucks/s counts trucks that
+The KPI reduction ``simulator.analysis.kpis.replication_kpis`` is timed separately. Trucks/s counts trucks that
 completed their route before the horizon. Peak memory is the peak resident set size (``VmHWM`` in
 ``/proc/self/status``, Linux) of a fresh subprocess per version that imports only what it needs, read
 after the imports and again after one run.
 
 The Lạng Sơn gate model (the requirement of the gate-model issue): one replication of
 ``scenarios/lang_son_2024.yaml`` over one simulated year (``--set run.days=365 --set run.warmup_days=1``),
-``simulator.model.simulate(scenario, 0)`` timed alone; ``replication_kpis`` is timed separately. Each repeat
+``simulator.engine.model.simulate(scenario, 0)`` timed alone; ``replication_kpis`` is timed separately. Each repeat
 runs the year, the core engine on the reference network and bare SimPy on it, in an order that rotates
 every repeat. Here trucks means trucks that arrived (``len(out.t_arrive)``; for bare SimPy, the arrivals
 it draws), and trucks/s is per CPU second (and per wall second). The criterion is the median of the
@@ -56,9 +56,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bare_simpy_reference import _draws, run_reference  # noqa: E402
 
 import simulator  # noqa: E402
-from simulator.kpis import replication_kpis  # noqa: E402
-from simulator.loader import load_scenario  # noqa: E402
-from simulator.model import simulate  # noqa: E402
+from simulator.analysis.kpis import replication_kpis  # noqa: E402
+from simulator.engine.model import simulate  # noqa: E402
+from simulator.levers.load import load_scenario  # noqa: E402
 
 
 def _load(path: Path, days: int | None) -> simulator.Scenario:
@@ -111,9 +111,9 @@ def _memory(which: str, days: int) -> dict[str, float]:
 
 
 def _memory_scenario(path: Path, overrides: list[str]) -> dict[str, float]:
-    """Peak RSS of ``simulator.model.simulate(scenario, 0)`` of ``path`` in a fresh subprocess."""
+    """Peak RSS of ``simulator.engine.model.simulate(scenario, 0)`` of ``path`` in a fresh subprocess."""
     setup = (
-        "from simulator.loader import load_scenario\nfrom simulator.model import simulate\n"
+        "from simulator.levers.load import load_scenario\nfrom simulator.engine.model import simulate\n"
         f"scenario = load_scenario({str(path)!r}, overrides={overrides!r})"
     )
     return _memory_of(setup, "simulate(scenario, 0)")

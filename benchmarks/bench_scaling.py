@@ -3,7 +3,7 @@
 Every configuration maps the same replications of the benchmark's reference network
 (``scenarios/examples/reference_network.yaml``, shortened to ``--days``):
 
-* **ours, processes**: ``simulator.experiment.run_tasks`` on ``ProcessExecutor(n)`` with no cache
+* **ours, processes**: ``simulator.experiments.replication.run_tasks`` on ``ProcessExecutor(n)`` with no cache
   (what ``--jobs n --no-cache`` does): each task simulates one replication and reduces it to KPIs;
 * **ours, Dask**: the same tasks on ``DaskExecutor("local", workers=n)`` (what ``--dask local --jobs n``
   starts: a ``LocalCluster`` of ``n`` single-threaded worker processes);
@@ -51,9 +51,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bare_simpy_reference import run_reference  # noqa: E402
 
 import simulator  # noqa: E402
-from simulator.capacity import find_capacity, parse_target  # noqa: E402
-from simulator.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor  # noqa: E402
-from simulator.experiment import ReplicationResult, Task, replication_tasks, run_tasks  # noqa: E402
+from simulator.experiments.capacity import find_capacity, parse_target  # noqa: E402
+from simulator.experiments.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor  # noqa: E402
+from simulator.experiments.replication import ReplicationResult, Task, replication_tasks, run_tasks  # noqa: E402
 
 CONFIGS = ("ours_jobs", "ours_dask", "yardstick")
 LABELS = {
@@ -72,7 +72,7 @@ def _warm_dask(workers: int) -> tuple[DaskExecutor, float]:
     """A LocalCluster of ``workers`` workers whose processes have already imported the simulator."""
     start = time.perf_counter()
     executor = DaskExecutor("local", workers=workers)
-    executor.client.run(importlib.import_module, "simulator.experiment")
+    executor.client.run(importlib.import_module, "simulator.experiments.replication")
     return executor, time.perf_counter() - start
 
 

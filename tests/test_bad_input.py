@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
+from simulator.cli.main import main
 
 from .conftest import ROOT, SMALL
 

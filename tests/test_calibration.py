@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import simulator
-from simulator.stats import t_interval
+from simulator.analysis.stats import t_interval
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import simulator
-from simulator.cli import main
+from simulator.cli.main import main
 
 from .conftest import SCENARIOS
 

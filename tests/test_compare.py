@@ -14,9 +14,9 @@ import yaml
 from scipy import stats as sps
 
 import simulator
-from simulator.cli import main
-from simulator.comparison import BOTTLENECK_COLUMNS, COMPARISON_COLUMNS, paired_differences, unique_labels
-from simulator.errors import ScenarioError
+from simulator.cli.main import main
+from simulator.experiments.comparison import BOTTLENECK_COLUMNS, COMPARISON_COLUMNS, paired_differences, unique_labels
+from simulator.scenario.errors import ScenarioError
 
 from .conftest import ROOT, SCENARIOS, SMALL
 

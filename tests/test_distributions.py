@@ -29,7 +29,7 @@ import pydantic
 import pytest
 import scipy.stats as st
 
-from simulator.distributions import (
+from simulator.scenario.distributions import (
     Deterministic,
     Distribution,
     Empirical,

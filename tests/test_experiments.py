@@ -38,13 +38,13 @@ from scipy import stats as sps
 from scipy.optimize import brentq
 
 import simulator
-from simulator.capacity import parse_target
-from simulator.cli import main
-from simulator.errors import ScenarioError
-from simulator.kpis import STAGE_KPIS, TRUCK_KPIS
-from simulator.stats import stability, summarise
-from simulator.studies import Param, design_points, parse_param
-from simulator.theory import mmc_wait
+from simulator.analysis.kpis import STAGE_KPIS, TRUCK_KPIS
+from simulator.analysis.stats import stability, summarise
+from simulator.analysis.theory import mmc_wait
+from simulator.cli.main import main
+from simulator.experiments.capacity import parse_target
+from simulator.experiments.studies import Param, design_points, parse_param
+from simulator.scenario.errors import ScenarioError
 
 from .conftest import SCENARIOS
 

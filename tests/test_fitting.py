@@ -1,4 +1,4 @@
-"""simulator.fitting: distribution fits as scenario specs, Q-Q points, MSER-5 and the replication rule.
+"""simulator.analysis.fitting: distribution fits as scenario specs, Q-Q points, MSER-5 and the replication rule.
 
 Every sample has a fixed seed, so every assertion is deterministic.
 """
@@ -14,8 +14,8 @@ from scipy import stats
 
 import simulator
 from simulator import fitting
-from simulator.distributions import Distribution
-from simulator.stats import t_interval
+from simulator.analysis.stats import t_interval
+from simulator.scenario.distributions import Distribution
 
 from .conftest import SCENARIOS
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import simulator
-from simulator.cli import main
-from simulator.errors import ScenarioError
+from simulator.cli.main import main
+from simulator.scenario.errors import ScenarioError
 
 from .conftest import SCENARIOS
 

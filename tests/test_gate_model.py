@@ -26,12 +26,12 @@ from scipy import stats as sps
 
 import simulator
 from simulator import Results, RunOutput, Scenario
-from simulator.config_types import CHANNELS, MODES
-from simulator.kpis import replication_kpis, road_rows, timeseries
-from simulator.model import Model, simulate
-from simulator.recording import Level, VisitLog
-from simulator.stats import t_interval
-from simulator.tables import MILESTONES, fees_by_month, milestone_hours, trs_table
+from simulator.analysis.kpis import replication_kpis, road_rows, timeseries
+from simulator.analysis.stats import t_interval
+from simulator.analysis.tables import MILESTONES, fees_by_month, milestone_hours, trs_table
+from simulator.engine.eventlog import Level, VisitLog
+from simulator.engine.model import Model, simulate
+from simulator.scenario.types import CHANNELS, MODES
 
 D = dt.date
 DAY = 1440.0

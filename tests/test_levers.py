@@ -18,12 +18,12 @@ import yaml
 from scipy import stats as sps
 
 import simulator
-from simulator.cli import main
-from simulator.comparison_sweep import compare_lever, lever_variants, parse_lever_sweep
-from simulator.levers import LEVERS, LeverError, apply_lever, apply_levers
-from simulator.levers_flows import booked_profile
-from simulator.levers_params import PARAMS, Appointments
-from simulator.model import simulate
+from simulator.cli.main import main
+from simulator.engine.model import simulate
+from simulator.experiments.lever_sweep import compare_lever, lever_variants, parse_lever_sweep
+from simulator.levers.apply import LEVERS, LeverError, apply_lever, apply_levers
+from simulator.levers.flows import booked_profile
+from simulator.scenario.lever_params import PARAMS, Appointments
 
 from .conftest import ROOT
 

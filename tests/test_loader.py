@@ -10,7 +10,7 @@ import pydantic
 import pytest
 
 import simulator
-from simulator.schema import json_schema
+from simulator.scenario.schema import json_schema
 
 from .conftest import ROOT, SCENARIOS
 

@@ -14,8 +14,8 @@ import yaml
 from matplotlib.figure import Figure
 
 from simulator import ScenarioError
-from simulator.cli import main
-from simulator.resultdir import RunFolder
+from simulator.cli.main import main
+from simulator.experiments.folders import RunFolder
 
 from .conftest import ROOT
 
@@ -179,13 +179,16 @@ def test_incomplete_result_folder_names_the_missing_file(saved_run: Path, tmp_pa
 
 
 def test_plotting_never_imports_simpy() -> None:
-    code = "import sys, simulator.plots, simulator.resultdir; assert 'simpy' not in sys.modules, 'simpy imported'"
+    code = (
+        "import sys, simulator.report.plots, simulator.experiments.folders; "
+        "assert 'simpy' not in sys.modules, 'simpy imported'"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
 
 
 def test_calendar_spans_in_model_hours() -> None:
-    from simulator.calendar_spans import calendar_spans, to_model_hours
+    from simulator.scenario.spans import calendar_spans, to_model_hours
 
     scenario = yaml.safe_load(CALENDAR)
     closure, cap = calendar_spans(scenario, "gate")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import simulator
 from simulator import RunOutput, Scenario
-from simulator.kpis import replication_kpis
+from simulator.analysis.kpis import replication_kpis
 
 SETTINGS = settings(
     max_examples=200,

@@ -1,6 +1,6 @@
 """The simulator against closed-form queueing theory: M/M/1, M/M/c, M/D/1, a tandem network, Little's law.
 
-Criteria (from the issue): for each case the analytic steady-state mean wait (simulator.theory)
+Criteria (from the issue): for each case the analytic steady-state mean wait (simulator.analysis.theory)
 lies inside the 95% t-interval of the stage KPI ``wait_min_mean`` over fixed-seed replications,
 and that interval's half-width is under 10% of the analytic value. Design: 200 days, 10 warm-up
 days, 20 replications (10.5k-23k trucks per replication; the relaxation time of the busiest
@@ -40,7 +40,7 @@ import pytest
 
 import simulator
 from simulator import theory
-from simulator.model import RunOutput
+from simulator.engine.model import RunOutput
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "scenarios" / "examples"
 
@@ -110,7 +110,7 @@ def _stage_model(scenario: simulator.Scenario, stage: str) -> tuple[float, Any, 
 
 
 def analytic_wait(scenario: simulator.Scenario, stage: str) -> float:
-    """Steady-state mean wait in queue of ``gate.stage`` from :mod:`simulator.theory` (minutes)."""
+    """Steady-state mean wait in queue of ``gate.stage`` from :mod:`simulator.analysis.theory` (minutes)."""
     rate, service, servers = _stage_model(scenario, stage)
     if service.dist == "exponential":
         return theory.mmc_wait(rate, service.mean(), servers)

@@ -17,11 +17,11 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from simulator import ScenarioError
-from simulator.cli import main
-from simulator.i18n import KPI_NAMES, STRINGS, fmt_ci, fmt_number, kpi_name, t
-from simulator.report import build_report, find_browser
-from simulator.report_tags import parse_tags
-from simulator.resultdir import RunFolder
+from simulator.cli.main import main
+from simulator.experiments.folders import RunFolder
+from simulator.report.build import build_report, find_browser
+from simulator.report.i18n import KPI_NAMES, STRINGS, fmt_ci, fmt_number, kpi_name, t
+from simulator.report.tags import parse_tags
 
 from .conftest import ROOT
 
@@ -152,7 +152,7 @@ def test_i18n_numbers_names_and_languages() -> None:
         fmt_number(1.0, "fr")
     assert set(STRINGS["en"]) == set(STRINGS["vi"])
     assert set(KPI_NAMES["en"]) == set(KPI_NAMES["vi"])
-    from simulator.kpis import STAGE_KPIS, TRUCK_KPIS
+    from simulator.analysis.kpis import STAGE_KPIS, TRUCK_KPIS
 
     for kpi in (*TRUCK_KPIS, *STAGE_KPIS, *NEW_KPIS):
         assert kpi_name(kpi, "en") != kpi and kpi_name(kpi, "vi") != kpi_name(kpi, "en")
@@ -394,10 +394,10 @@ def test_cli_pdf_with_chromium(folders: dict[str, Path], tmp_path: Path) -> None
 def test_reporting_never_imports_simpy(folders: dict[str, Path]) -> None:
     code = (
         "import sys\n"
-        "import simulator.i18n, simulator.cli_report, simulator.report\n"
-        "from simulator.report import build_report\n"
+        "import simulator.report.i18n, simulator.cli.report, simulator.report.build\n"
+        "from simulator.report.build import build_report\n"
         f"build_report([{str(folders['run'])!r}], lang='vi')\n"
-        "bad = [m for m in ('simpy', 'simulator.model') if m in sys.modules]\n"
+        "bad = [m for m in ('simpy', 'simulator.engine.model') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)

@@ -23,9 +23,9 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.cache import CacheError, ReplicationCache, default_cache_dir
-from simulator.cli import main
-from simulator.experiment import Task, replication_tasks, run_tasks
+from simulator.cli.main import main
+from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
+from simulator.experiments.replication import Task, replication_tasks, run_tasks
 
 from .conftest import ROOT, SCENARIOS
 

@@ -1,4 +1,4 @@
-"""Closed-form queueing results in simulator.theory against textbook values and independent formulas."""
+"""Closed-form queueing results in simulator.analysis.theory against textbook values and independent formulas."""
 
 from __future__ import annotations
 

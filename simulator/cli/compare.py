@@ -1,0 +1,192 @@
+"""Command line: ``compare BASE.yaml ALT.yaml [ALT2.yaml ...]``, a paired comparison on common random numbers.
+
+``compare BASE.yaml --lever LEVER.PARAM=v1,v2,...`` compares the values of one lever parameter instead
+(an adoption sweep): each value is a scenario, the first value is the base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from simulator.cli.common import (
+    UsageError,
+    add_execution_options,
+    cache_from_args,
+    executor_from_args,
+    fmt,
+    out_folder,
+    positive,
+    progress_bar,
+    scenario_overrides,
+    seed_value,
+)
+from simulator.cli.outputs import add_report_option, write_charts_and_report  # charts/ and report.html (issue 6)
+from simulator.experiments.comparison import Comparison, compare, prepare_scenarios
+from simulator.experiments.lever_sweep import lever_variants, parse_lever_sweep
+
+__all__ = ["COMPARE_COMMANDS", "add_compare_parser", "run_compare"]
+
+COMPARE_COMMANDS = ("compare",)
+USAGE = "compare BASE.yaml ALT.yaml [ALT2.yaml ...] | compare BASE.yaml --lever LEVER.PARAM=v1,v2,..."
+KPIS = (
+    ("throughput_per_day", "cleared per day", "{:,.1f}"),
+    ("time_in_system_h_mean", "time in system, mean (h)", "{:,.2f}"),
+    ("time_in_system_h_p95", "time in system, p95 (h)", "{:,.2f}"),
+    ("backlog_at_clock", "in system at the backlog clock", "{:,.1f}"),
+    ("queue_mean", "trucks queued, mean", "{:,.1f}"),
+    ("queue_max", "trucks queued, max", "{:,.1f}"),
+    ("in_system_end", "in system at end", "{:,.1f}"),
+)
+
+
+def add_compare_parser(sub: Any) -> None:
+    """Add the ``compare`` subcommand to the main parser's subparsers."""
+    p = sub.add_parser(
+        "compare",
+        help="compare a base scenario with alternatives on common random numbers",
+        usage="%(prog)s BASE.yaml ALT.yaml [ALT2.yaml ...] [options]",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="the base scenario, then one or more alternatives")
+    p.add_argument(
+        "--lever",
+        metavar="LEVER.PARAM=v1,v2,...",
+        help="compare values of one lever parameter on the base alone, e.g. autonomous_transport.share=0,0.5,1",
+    )
+    p.add_argument("--replications", type=positive, help="replications of every scenario (default: the base's)")
+    p.add_argument("--days", type=positive, help="simulated days of every scenario (default: the base's)")
+    p.add_argument("--seed", type=seed_value, help="common random seed (default: the base's)")
+    p.add_argument("--out", type=Path, help="result folder (default results/compare/<UTC time>/)")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value in every scenario"
+    )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_report_option(p)  # --no-report (issue 6)
+    add_execution_options(p)
+
+
+def run_compare(args: argparse.Namespace, console: Console) -> int:
+    """Run ``compare``; returns the exit status (bad input raises, as for the other commands)."""
+    if args.lever is not None:
+        if len(args.scenarios) != 1:
+            raise UsageError(f"compare --lever: give exactly one base scenario: {USAGE}")
+        sweep = parse_lever_sweep(args.lever)
+        variants = lever_variants(args.scenarios[0], sweep, scenario_overrides(args))
+        prepared = prepare_scenarios(variants)
+    elif len(args.scenarios) < 2:
+        raise UsageError(f"compare: at least one alternative scenario is needed: {USAGE}")
+    else:
+        sweep = None
+        prepared = prepare_scenarios(args.scenarios, overrides=scenario_overrides(args))
+    out = out_folder(args.out, "run", "compare")  # kind "run": results/compare/<UTC time>/
+    cache = cache_from_args(args)
+    started = time.perf_counter()
+    total = len(prepared) * prepared[0][1].run.replications
+    executor = executor_from_args(args)
+    try:
+        with progress_bar(console, args.quiet, f"compare: {len(prepared)} scenarios", total) as progress:
+            result = compare(*(sc for _, sc in prepared), executor=executor, cache=cache, progress=progress)
+    finally:
+        executor.close()
+    result.sweep = sweep
+    extra = {
+        "command": ["run_scenario.py", *args.argv],
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "event_log": "first",
+        "cached_replications": 0 if cache is None else cache.hits,
+    }
+    result.to_dir(out, extra, started=started)
+    if not args.quiet:
+        if sweep is not None:
+            console.print(_sweep_table(result))
+        else:
+            for alt in result.alternatives:
+                console.print(_difference_table(result, alt))
+        _print_bottlenecks(console, result)
+        note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
+        console.print(f"results in [bold]{out}[/bold]{note}")
+    return write_charts_and_report(out, console, args, compare=True)  # charts/ and report.html (issue 6)
+
+
+def _difference_table(result: Comparison, alt: str) -> Table:
+    """Main KPIs of one alternative against the base, overall and per gate."""
+    diff = result.differences
+    rows = {(r.scope, r.key, r.kpi): r for r in diff[diff.alternative == alt].itertuples(index=False)}
+    scenario = result.results[result.base].scenario
+    scopes = [("all", "all", "all")]
+    if len(scenario.gates) > 1:
+        scopes += [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
+    table = Table(
+        title=f"{alt} vs {result.base}: paired differences over {result.replications} replications "
+        f"(common random numbers, 95% CI)"
+    )
+    for col in ("scope", "KPI", result.base, alt, "difference [95% CI]", "change", "significant"):
+        table.add_column(col, justify="left" if col in ("scope", "KPI") else "right")
+    for scope, key, label in scopes:
+        for kpi, name, pattern in KPIS:
+            if (scope, key, kpi) in rows:
+                table.add_row(label, name, *_cells(rows[scope, key, kpi], pattern))
+        table.add_section()
+    return table
+
+
+def _cells(r: Any, pattern: str) -> list[str]:
+    signed = pattern.replace("{:", "{:+", 1)
+    ci = f"[{fmt(r.diff_ci_low, signed)}; {fmt(r.diff_ci_high, signed)}]"
+    return [
+        fmt(r.base_mean, pattern),
+        fmt(r.alt_mean, pattern),
+        f"{fmt(r.diff_mean, signed)} {ci}",
+        fmt(r.rel_change, "{:+.1%}"),
+        "[green]yes[/green]" if r.significant else "no",
+    ]
+
+
+def _print_bottlenecks(console: Console, result: Comparison) -> None:
+    for label, (stage, utilisation) in result.busiest().items():
+        console.print(f"bottleneck of {label}: {stage or '–'} ({fmt(utilisation, '{:.0%}')} utilisation)")
+        if result.results[label].unstable:
+            console.print(
+                f"[bold red]UNSTABLE[/bold red]: the backlog of {label} grows without bound; "
+                "its waiting times are not steady-state values."
+            )
+
+
+def _sweep_table(result: Comparison) -> Table:
+    """Main KPIs (whole system) against the swept value: mean ± half-width, and the paired difference to the first."""
+    assert result.sweep is not None
+    sweep = result.sweep
+    table = Table(
+        title=f"{sweep.column}: whole system, {result.replications} replications on common random numbers; "
+        f"below each mean, the difference to {sweep.column}={sweep.values[0]} with its 95% CI (* the CI excludes 0)"
+    )
+    table.add_column(sweep.param, justify="right")
+    for _, name, _ in KPIS:
+        table.add_column(name, justify="right")
+    d = result.differences
+    diffs = {(r.alternative, r.kpi): r for r in d[(d.scope == "all") & (d.key == "all")].itertuples(index=False)}
+    for value, (label, res) in zip(sweep.values, result.results.items()):
+        s = res.summary
+        means = {r.kpi: r for r in s[(s.scope == "all") & (s.key == "all")].itertuples(index=False)}
+        cells = [_sweep_cell(means.get(kpi), diffs.get((label, kpi)), pattern) for kpi, _, pattern in KPIS]
+        table.add_row(str(value), *cells)
+    return table
+
+
+def _sweep_cell(mean: Any, diff: Any, pattern: str) -> str:
+    if mean is None:
+        return "–"
+    cell = f"{fmt(mean.mean, pattern)} ±{fmt(mean.half_width, pattern)}"
+    if diff is not None:
+        signed = pattern.replace("{:", "{:+", 1)
+        star = "*" if diff.significant else ""
+        cell += (
+            f"\n{fmt(diff.diff_mean, signed)} [{fmt(diff.diff_ci_low, signed)}; {fmt(diff.diff_ci_high, signed)}]{star}"
+        )
+    return cell

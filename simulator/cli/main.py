@@ -1,0 +1,221 @@
+"""Command line: ``run`` (the default), ``validate`` and ``schema``. The only module that prints.
+
+Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130 interrupted; 1 when the
+results were written but their charts or report (written by default, ``--no-report`` skips them) failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from simulator.cli.common import (
+    Parser,
+    UsageError,
+    add_execution_options,
+    cache_from_args,
+    executor_from_args,
+    out_folder,
+    positive,
+    progress_bar,
+    report,
+    scenario_overrides,
+    seed_value,
+)
+from simulator.cli.common import fmt as _fmt
+from simulator.cli.compare import COMPARE_COMMANDS, add_compare_parser, run_compare
+from simulator.cli.outputs import add_report_option, write_charts_and_report
+from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
+from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
+from simulator.experiments.cache import CacheError
+from simulator.experiments.executors import ExecutorError
+from simulator.experiments.replication import EVENT_LOG_CHOICES, run
+from simulator.experiments.results import Results
+from simulator.levers.load import load_scenario
+from simulator.scenario.errors import ScenarioError
+from simulator.scenario.models import Scenario
+from simulator.scenario.schema import json_schema
+
+__all__ = ["main"]
+
+COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS)
+MAIN_KPIS = (
+    ("arrived_per_day", "arrived per day", "{:,.1f}"),
+    ("throughput_per_day", "cleared per day", "{:,.1f}"),
+    ("time_in_system_h_mean", "time in system, mean (h)", "{:,.2f}"),
+    ("time_in_system_h_p95", "time in system, p95 (h)", "{:,.2f}"),
+    ("queue_mean", "trucks queued, mean", "{:,.1f}"),
+    ("queue_max", "trucks queued, max", "{:,.1f}"),
+    ("in_system_end", "in system at end", "{:,.1f}"),
+    ("backlog_at_clock", "in system at the backlog clock", "{:,.1f}"),
+    ("road_queue_max", "road queue, max (trucks)", "{:,.1f}"),
+    ("road_km_max", "road queue, max (km)", "{:,.2f}"),
+    ("fees_vnd_total", "fees collected (VND)", "{:,.0f}"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``run`` is implied when the first argument is a file)."""
+    parser = Parser(prog="run_scenario.py", description="Simulate truck queues and clearance at land border gates.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    p_run = sub.add_parser("run", help="run a scenario (default when the first argument is a file)")
+    p_run.add_argument("scenario", help="scenario YAML file")
+    p_run.add_argument("--days", type=positive, help="simulated days (warm-up included)")
+    p_run.add_argument("--replications", type=positive, help="number of replications")
+    p_run.add_argument("--seed", type=seed_value, help="random seed")
+    p_run.add_argument("--out", type=Path, help="result folder (default results/<scenario>/<UTC time>/)")
+    p_run.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
+    p_run.add_argument(
+        "--event-log",
+        choices=EVENT_LOG_CHOICES,
+        default="first",
+        help="replications whose event log is written to trucks.csv.gz (default: first, i.e. replication 0)",
+    )
+    p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_report_option(p_run)
+    add_execution_options(p_run)
+    p_val = sub.add_parser("validate", help="check scenario files without running them")
+    p_val.add_argument("files", nargs="+", help="scenario YAML files")
+    p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
+    sub.add_parser("schema", help="print the scenario JSON Schema")
+    add_study_parsers(sub)
+    add_compare_parser(sub)
+    add_report_parser(sub)
+    return parser
+
+
+def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    failed = 0
+    for file in args.files:
+        try:
+            sc = load_scenario(file, args.set)
+        except ScenarioError as exc:
+            failed += 1
+            report(exc.issues)
+            continue
+        stages = sum(len(g.stages) for g in sc.gates.values())
+        console.print(
+            f"[green]ok[/green] {file}: {len(sc.gates)} gates, {stages} stages, {len(sc.cargo_classes)} cargo classes"
+        )
+    return 2 if failed else 0
+
+
+def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    scenario = load_scenario(args.scenario, scenario_overrides(args))
+    out_dir = out_folder(args.out, "run", scenario.name)
+    cache = cache_from_args(args)
+    n = scenario.run.replications
+    started = time.perf_counter()
+    executor = executor_from_args(args)
+    try:
+        with progress_bar(console, args.quiet, f"{scenario.name}: replications", n) as progress:
+            results = run(scenario, event_log=args.event_log, progress=progress, executor=executor, cache=cache)
+    finally:
+        executor.close()
+    extra = {
+        "command": ["run_scenario.py", *args.argv],
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "event_log": args.event_log,
+        "cached_replications": 0 if cache is None else cache.hits,
+    }
+    results.to_dir(out_dir, extra, started=started)
+    wall = time.perf_counter() - started
+    if not args.quiet:
+        _print_summary(console, results, scenario)
+        cached = "" if cache is None or not cache.hits else f" ({cache.hits} read from the cache)"
+        console.print(f"{n} replications{cached} run and written in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
+    return write_charts_and_report(out_dir, console, args)
+
+
+def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
+    summary = results.summary
+    table = Table(
+        title=f"{scenario.name}: mean and 95% CI over {results.replications.replication.nunique()} replications"
+    )
+    table.add_column("KPI")
+    scopes = [("all", "all", "all")] + [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
+    for _, _, label in scopes:
+        table.add_column(label, justify="right")
+    for kpi, label, pattern in MAIN_KPIS:
+        cells = []
+        for scope, key, _ in scopes:
+            row = summary[(summary.scope == scope) & (summary.key == key) & (summary.kpi == kpi)]
+            if row.empty:
+                cells.append("–")
+                continue
+            r = row.iloc[0]
+            ci = "" if r.ci_low != r.ci_low else f" ±{_fmt(r.half_width, pattern)}"
+            cells.append(_fmt(r["mean"], pattern) + ci)
+        table.add_row(label, *cells)
+    console.print(table)
+    flags = results.stability
+    flags = flags[flags.unstable & flags.scope.isin(["all", "gate"])]
+    for scope, key, growth, low, high in zip(
+        flags.scope, flags.key, flags.growth_mean, flags.growth_ci_low, flags.growth_ci_high
+    ):
+        where = "the whole system" if scope == "all" else f"gate {key}"
+        console.print(
+            f"[bold red]UNSTABLE[/bold red]: the backlog of {where} grows {growth:,.1f} trucks/day "
+            f"(95% CI {_fmt(low, '{:,.1f}')} to {_fmt(high, '{:,.1f}')}); "
+            "its waiting times are not steady-state values."
+        )
+    util = summary[(summary.scope == "stage") & (summary.kpi == "utilisation")].sort_values("mean", ascending=False)
+    busiest = Table(title="Busiest stages (utilisation over open hours)")
+    for col in ("stage", "utilisation", "mean wait (min)", "p95 wait (min)"):
+        busiest.add_column(col, justify="right" if col != "stage" else "left")
+    for key, utilisation in zip(util.key.head(5), util["mean"].head(5)):
+        waits = summary[(summary.scope == "stage") & (summary.key == key)].set_index("kpi")["mean"]
+        busiest.add_row(
+            key,
+            _fmt(float(utilisation), "{:.0%}"),
+            _fmt(waits["wait_min_mean"], "{:,.1f}"),
+            _fmt(waits["wait_min_p95"], "{:,.1f}"),
+        )
+    console.print(busiest)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
+        args_list.insert(0, "run")
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)  # logs: no truncated cells
+    try:
+        args = build_parser().parse_args(args_list)
+        args.argv = args_list
+        if args.command == "schema":
+            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+            return 0
+        if args.command == "validate":
+            return _cmd_validate(args, console)
+        if args.command in STUDY_COMMANDS:
+            return run_study(args, console)
+        if args.command in COMPARE_COMMANDS:
+            return run_compare(args, console)
+        if args.command in REPORT_COMMANDS:
+            return run_report(args, console)
+        return _cmd_run(args, console)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ScenarioError as exc:
+        report(exc.issues)
+        return 2
+    except (ExecutorError, CacheError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: no result files were written for this command; finished replications are in the "
+            "cache, so running it again resumes where it stopped",
+            file=sys.stderr,
+        )
+        return 130

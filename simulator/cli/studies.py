@@ -1,0 +1,197 @@
+"""Study commands: ``sweep``, ``capacity``, ``sensitivity`` and ``cache-info``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from simulator.cli.common import (
+    add_execution_options,
+    cache_from_args,
+    executor_from_args,
+    fmt,
+    out_folder,
+    positive,
+    progress_bar,
+    scenario_overrides,
+    seed_value,
+)
+from simulator.experiments.cache import ReplicationCache, default_cache_dir
+from simulator.experiments.capacity import CapacityResult, find_capacity, parse_target
+from simulator.experiments.files import atomic_write_text, to_json
+from simulator.experiments.studies import design_points, parse_param, sensitivity, sweep
+from simulator.levers.load import load_scenario
+from simulator.scenario.errors import Issue, ScenarioError
+
+__all__ = ["STUDY_COMMANDS", "add_study_parsers", "run_study"]
+
+STUDY_COMMANDS = ("sweep", "capacity", "sensitivity", "cache-info")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", type=positive, help="replications per design point")
+    p.add_argument("--days", type=positive, help="simulated days")
+    p.add_argument("--seed", type=seed_value, help="random seed")
+    p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
+    p.add_argument("--out", type=Path, help="result folder")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_execution_options(p)
+
+
+def add_study_parsers(sub: Any) -> None:
+    """Add the study subcommands to the main parser's subparsers."""
+    p = sub.add_parser("sweep", help="run a scenario over a design of parameter values")
+    p.add_argument("scenario")
+    p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH=v1,v2|low:high")
+    p.add_argument("--design", choices=("grid", "lhs"), default="grid")
+    p.add_argument("--samples", type=positive, default=0, help="design points of an LHS design")
+    _common(p)
+    p = sub.add_parser("capacity", help="largest demand that meets a service level")
+    p.add_argument("scenarios", nargs="+", help="one or more scenarios, reported side by side")
+    p.add_argument("--target", required=True, help="[SCOPE:KEY:]KPI OP VALUE, e.g. 'time_in_system_h_p95<=6'")
+    p.add_argument("--scale", default="all", help="flows whose demand is scaled: all, GATE or GATE.FLOW")
+    p.add_argument("--tolerance", type=float, default=0.02, help="relative width of the final bracket")
+    _common(p)
+    p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
+    p.add_argument("scenario")
+    p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH")
+    p.add_argument("--change", type=float, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
+    p.add_argument("--kpi", default="time_in_system_h_mean", help="[SCOPE:KEY:]KPI, e.g. gate:huu_nghi:queue_max")
+    _common(p)
+    p = sub.add_parser("cache-info", help="show the replication cache's size, or clear it")
+    p.add_argument("--cache-dir", type=Path, help=f"cache folder (default {default_cache_dir()})")
+    p.add_argument("--clear", action="store_true", help="delete every cached replication")
+
+
+def run_study(args: argparse.Namespace, console: Console) -> int:
+    """Dispatch a study subcommand; returns the exit status."""
+    if args.command == "cache-info":
+        return _cache_info(args, console)
+    cache = cache_from_args(args)
+    executor = executor_from_args(args)
+    try:
+        handler = {"sweep": _sweep, "capacity": _capacity, "sensitivity": _sensitivity}[args.command]
+        return handler(args, console, executor, cache)
+    finally:
+        executor.close()
+
+
+def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
+    base = load_scenario(args.scenario, scenario_overrides(args))
+    points = design_points([parse_param(p) for p in args.param], args.design, args.samples, base.run.seed)
+    out = out_folder(args.out, "sweep", base.name)
+    total = len(points) * base.run.replications
+    with progress_bar(console, args.quiet, f"{base.name}: {len(points)} points", total) as progress:
+        result = sweep(base, points, executor=executor, cache=cache, progress=progress)
+    atomic_write_text(out / "sweep.csv", result.table.to_csv(index=False))
+    atomic_write_text(out / "sweep_summary.csv", result.summary.to_csv(index=False))
+    if not args.quiet:
+        s = result.summary
+        main = s[(s.scope == "all") & (s.kpi.isin(["throughput_per_day", "time_in_system_h_mean"]))]
+        _print_frame(
+            console,
+            f"{base.name}: sweep ({len(points)} points)",
+            main,
+            [*points[0], "kpi", "mean", "ci_low", "ci_high"],
+        )
+        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+    return 0
+
+
+def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
+    target = parse_target(args.target)
+    scenarios = [load_scenario(path, scenario_overrides(args)) for path in args.scenarios]
+    out = out_folder(args.out, "capacity", scenarios[0].name)
+    results: list[CapacityResult] = []
+    with progress_bar(console, args.quiet, "capacity search", len(scenarios)) as progress:
+        for i, sc in enumerate(scenarios):
+            results.append(find_capacity(sc, target, args.scale, args.tolerance, executor=executor, cache=cache))
+            progress(i + 1, len(scenarios))
+    atomic_write_text(out / "capacity.json", to_json([r.as_dict() for r in results]))
+    if not args.quiet:
+        _print_capacity(console, results)
+        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
+    base = load_scenario(args.scenario, scenario_overrides(args))
+    try:
+        target = parse_target(f"{args.kpi}<=0")
+    except ScenarioError as exc:
+        raise ScenarioError([Issue("--kpi", None, args.kpi, i.message) for i in exc.issues]) from None
+    out = out_folder(args.out, "sensitivity", base.name)
+    total = (1 + 2 * len(args.param)) * base.run.replications
+    with progress_bar(console, args.quiet, f"{base.name}: sensitivity", total) as progress:
+        table = sensitivity(
+            base,
+            args.param,
+            args.change,
+            target.kpi,
+            target.scope,
+            target.key,
+            executor=executor,
+            cache=cache,
+            progress=progress,
+        )
+    atomic_write_text(out / "sensitivity.csv", table.to_csv(index=False))
+    if not args.quiet:
+        cols = ["parameter", "low_value", "high_value", "low_mean", "high_mean", "swing"]
+        _print_frame(
+            console,
+            f"{base.name}: {args.kpi} at -/+{args.change:.0%} (base {table.base_mean.iloc[0]:,.3g})",
+            table,
+            cols,
+        )
+        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+    return 0
+
+
+def _cache_info(args: argparse.Namespace, console: Console) -> int:
+    cache = ReplicationCache(args.cache_dir or default_cache_dir())
+    info = cache.info()
+    if args.clear:
+        console.print(f"cleared {cache.clear()} cached replications from {info.path}")
+    else:
+        console.print(f"{info.path}: {info.entries} cached replications, {info.bytes / 1e6:,.1f} MB")
+    return 0
+
+
+def _cache_note(cache: ReplicationCache | None) -> str:
+    return "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
+
+
+def _print_frame(console: Console, title: str, frame: Any, columns: list[str]) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("parameter", "kpi") else "right")
+    for row in frame[columns].itertuples(index=False):
+        table.add_row(*(fmt(v, "{:,.4g}") if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+
+
+def _print_capacity(console: Console, results: list[CapacityResult]) -> None:
+    table = Table(title=f"Capacity at {results[0].target} (scaled: {results[0].scale})")
+    for col in (
+        "scenario",
+        "capacity (trucks/day)",
+        "95% CI",
+        "x today's demand",
+        "cleared/day at capacity",
+        "bottleneck",
+    ):
+        table.add_column(col, justify="left" if col in ("scenario", "bottleneck") else "right")
+    for r in results:
+        table.add_row(
+            r.scenario,
+            fmt(r.capacity_per_day, "{:,.0f}"),
+            f"{fmt(r.capacity_ci[0], '{:,.0f}')}–{fmt(r.capacity_ci[1], '{:,.0f}')}",
+            fmt(r.multiplier, "{:.2f}"),
+            fmt(r.throughput_per_day["mean"], "{:,.0f}"),
+            f"{r.bottleneck} ({fmt(r.bottleneck_utilisation, '{:.0%}')})",
+        )
+    console.print(table)

@@ -1,0 +1,117 @@
+"""Non-homogeneous Poisson arrivals with a piecewise-constant hourly rate.
+
+Arrival times are found by inverting the cumulative rate at the points of one unit-rate
+Poisson process drawn from the flow's own stream. Scaling demand (a season, a capacity
+search) then moves the same points instead of drawing new ones, so common random numbers
+stay synchronised across demand levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from simulator.engine.clock import hour_of_week
+from simulator.scenario.models import Flow, RunSettings
+
+__all__ = ["arrival_times", "class_rates", "draw_classes", "hourly_rates"]
+
+
+def hourly_rates(flow: Flow, run: RunSettings, shift_h: float = 0.0) -> np.ndarray:
+    """Expected arrivals in each model hour of the run (trucks per hour).
+
+    Parameters
+    ----------
+    flow : Flow
+        Daily volume, 24 hourly weights (local clock) and 7 weekday weights.
+    run : RunSettings
+        Start date and length.
+    shift_h : float
+        The flow's local clock minus the model clock, in hours.
+    """
+    hod, weekday = hour_of_week(run.start_date, run.days * 24, shift_h)
+    profile = np.asarray(flow.hourly_profile, dtype=float)
+    profile = profile / profile.sum()
+    week = np.asarray(flow.weekday_weights, dtype=float)
+    week = week / week.mean()
+    return flow.trucks_per_day * week[weekday] * profile[hod]
+
+
+def class_rates(
+    flow: Flow, run: RunSettings, classes: Sequence[str], factors: np.ndarray, shift_h: float = 0.0
+) -> np.ndarray:
+    """Expected arrivals of each cargo class in each model hour: shape ``(hours, classes)``.
+
+    Parameters
+    ----------
+    flow, run, shift_h
+        As for :func:`hourly_rates`.
+    classes : sequence of str
+        Cargo class names, in the column order wanted.
+    factors : numpy.ndarray
+        Season factor per model hour and class (see :func:`simulator.engine.calendar_rules.season_factors`).
+    """
+    mix = np.array([flow.class_mix.get(c, 0.0) for c in classes])
+    return hourly_rates(flow, run, shift_h)[:, None] * mix[None, :] * factors
+
+
+def draw_classes(times: np.ndarray, rates: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Cargo class index of each arrival, in proportion to the class rates of its hour.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Arrival times in minutes.
+    rates : numpy.ndarray
+        Class rates per model hour, from :func:`class_rates`.
+    u : numpy.ndarray
+        One uniform number per arrival.
+    """
+    if not len(times):
+        return np.empty(0, np.int16)
+    hour = np.minimum((times // 60.0).astype(np.int64), len(rates) - 1)
+    cum = np.cumsum(rates[hour], axis=1)
+    total = cum[:, -1:]
+    cum = cum / np.where(total > 0, total, 1.0)
+    cum[:, -1] = 1.0
+    picked = (u[:, None] >= cum).sum(axis=1)
+    return np.minimum(picked, rates.shape[1] - 1).astype(np.int16)
+
+
+def arrival_times(rates: np.ndarray, rng: np.random.Generator, multiplier: float = 1.0) -> np.ndarray:
+    """Arrival times in minutes for hourly ``rates``, by inversion of the cumulative rate.
+
+    Parameters
+    ----------
+    rates : numpy.ndarray
+        Expected arrivals per hour, one value per model hour.
+    rng : numpy.random.Generator
+        The flow's arrival stream.
+    multiplier : float
+        Demand multiplier applied to every rate.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted arrival times in minutes, all within the horizon.
+    """
+    cum = np.concatenate(([0.0], np.cumsum(rates * multiplier)))
+    total = float(cum[-1])
+    if total <= 0:
+        return np.empty(0)
+    points = _unit_poisson_points(rng, total)
+    seg = np.searchsorted(cum, points, side="right") - 1
+    frac = (points - cum[seg]) / (cum[seg + 1] - cum[seg])
+    return (seg + frac) * 60.0
+
+
+def _unit_poisson_points(rng: np.random.Generator, total: float) -> np.ndarray:
+    """Points of a unit-rate Poisson process on ``[0, total)``; drawing in chunks keeps the stream order."""
+    chunk = int(total + 6.0 * np.sqrt(total) + 16)
+    gaps = -np.log1p(-rng.random(chunk))
+    points = np.cumsum(gaps)
+    while points[-1] < total:
+        more = np.cumsum(-np.log1p(-rng.random(chunk))) + points[-1]
+        points = np.concatenate((points, more))
+    return points[points < total]

@@ -1,0 +1,189 @@
+"""Per-truck random draws of one flow, made when a replication is set up.
+
+Every random attribute of a truck (channel, scan, lab hold, hand-over mode, vehicle
+type, service times) comes from a stream named after the gate, flow and stage and is
+indexed by the truck's position in its flow. A truck keeps its draws whatever the queue
+order, and a change to one stage leaves every other stage's numbers unchanged, which is
+what makes paired comparisons of proposals sharp.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.engine.resource import Resource
+from simulator.engine.streams import RandomStreams
+from simulator.scenario.models import Flow, Gate, Stage
+from simulator.scenario.types import CHANNELS, MODES
+
+__all__ = ["FlowDraws", "Step", "draw_flow", "pick"]
+
+# (resource, service time per truck or None, visit flag per truck or None, is a yard)
+Step = tuple[Resource, list[float] | None, list[bool] | None, bool]
+Lookup = Callable[[str], Resource]
+
+
+@dataclass
+class FlowDraws:
+    """The draws of one flow: route steps per class, and per-truck channel and mode."""
+
+    routes: list[list[Step]]
+    channel: np.ndarray
+    mode: np.ndarray
+    steps: dict[str, list[Step]] = field(default_factory=dict)
+
+
+def pick(u: np.ndarray, cls: np.ndarray, shares: Sequence[np.ndarray]) -> np.ndarray:
+    """Index of the option each truck takes, given per-class share vectors."""
+    out = np.full(len(u), -1, dtype=np.int8)
+    for ci, row in enumerate(shares):
+        mask = cls == ci
+        if mask.any() and row.sum() > 0:
+            cum = np.cumsum(row / row.sum())
+            cum[-1] = 1.0
+            out[mask] = np.minimum(np.searchsorted(cum, u[mask], side="right"), len(row) - 1)
+    return out
+
+
+def _ppf_by(dists: Callable[[int], Any], u: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(u))
+    for g in np.unique(groups):
+        if g >= 0:
+            mask = groups == g
+            out[mask] = dists(int(g)).ppf(u[mask])
+    return out
+
+
+def _mode_service(spec: Any, classes: Sequence[str], ci: int) -> Any:
+    return spec.service_for(classes[ci])
+
+
+def _as_visits(mask: np.ndarray) -> list[bool] | None:
+    return None if mask.all() else mask.tolist()
+
+
+class _FlowDrawer:
+    """Draws one flow's stages in the order of first use, from named streams."""
+
+    def __init__(
+        self,
+        gate: Gate,
+        gname: str,
+        flow: Flow,
+        key: str,
+        classes: Sequence[str],
+        cls: np.ndarray,
+        streams: RandomStreams,
+        lookup: Lookup,
+    ) -> None:
+        self.gate, self.gname, self.flow, self.key = gate, gname, flow, key
+        self.classes, self.cls, self.streams, self.lookup = classes, cls, streams, lookup
+        self.n = len(cls)
+        self.channel = np.full(self.n, -1, dtype=np.int8)
+        self.mode = np.full(self.n, -1, dtype=np.int8)
+
+    def uniform(self, kind: str, sname: str) -> np.ndarray:
+        return self.streams.get(f"{kind}:{self.key}:{sname}").random(self.n)
+
+    def visits(self, stage: Stage, sname: str) -> np.ndarray:
+        probs = np.array([stage.visit_probability_for(c) for c in self.classes])
+        u = self.uniform("visit", sname)
+        return u < probs[self.cls] if self.n else np.zeros(0, bool)
+
+    def stage_steps(self, sname: str) -> list[Step]:
+        if sname in self.gate.yards:
+            return [(self.lookup(sname), None, None, True)]
+        stage = self.gate.stages[sname]
+        visit = self.visits(stage, sname)
+        if stage.modes is not None:
+            return self.handover(stage, sname, visit)
+        u = self.uniform("service", sname)
+        if stage.channels is not None:
+            return self.customs(stage, sname, visit, u)
+        service = _ppf_by(lambda c: stage.service_for(self.classes[c]), u, self.cls)
+        steps: list[Step] = [(self.lookup(sname), service.tolist(), _as_visits(visit), False)]
+        if stage.lab_hold is not None:
+            hold = stage.lab_hold
+            probs = np.array([hold.probability_for(c) for c in self.classes])
+            held = visit & (self.uniform("lab", sname) < probs[self.cls])
+            times = hold.time.ppf(self.uniform("lab_time", sname))
+            steps.append((self.lookup(f"{sname}.lab"), times.tolist(), held.tolist(), False))
+        return steps
+
+    def customs(self, stage: Stage, sname: str, visit: np.ndarray, u: np.ndarray) -> list[Step]:
+        ch = stage.channels
+        assert ch is not None
+        shares = [np.array([ch.shares_for(self.flow.direction, c).get(k, 0.0) for k in CHANNELS]) for c in self.classes]
+        channel = pick(self.uniform("channel", sname), self.cls, shares)
+        scanned = (channel == 2) & (self.uniform("scan", sname) < ch.red_scan_share)
+        scanned_service = ch.scanned_service if ch.scanned_service is not None else ch.service["yellow"]
+        group = np.where(scanned, 3, channel)
+        dists = [ch.service["green"], ch.service["yellow"], ch.service["red"], scanned_service]
+        service = _ppf_by(lambda g: dists[g], u, group)
+        self.channel = np.where((self.channel < 0) & visit, channel, self.channel).astype(np.int8)
+        steps: list[Step] = [(self.lookup(sname), service.tolist(), _as_visits(visit), False)]
+        if ch.red_scan_share > 0 and self.gate.scanners is not None:
+            scan = self.gate.scanners.scan.ppf(self.uniform("scan_time", sname))
+            steps.append((self.lookup("scanners"), scan.tolist(), (visit & scanned).tolist(), False))
+        return steps
+
+    def handover(self, stage: Stage, sname: str, visit: np.ndarray) -> list[Step]:
+        shares = [np.array([self.flow.handover_for(c).get(m, 0.0) for m in MODES]) for c in self.classes]
+        mode = pick(self.uniform("mode", sname), self.cls, shares)
+        self.mode = np.where((self.mode < 0) & visit, mode, self.mode).astype(np.int8)
+        steps: list[Step] = []
+        assert stage.modes is not None
+        for mname, spec in stage.modes.items():
+            mi = MODES.index(mname)
+            uses = visit & (mode == mi)
+            if not uses.any():
+                continue
+            if spec.cranes is not None and spec.crane_service is not None:
+                lift = spec.crane_service.ppf(self.uniform("service", f"{sname}.{mname}.cranes"))
+                steps.append((self.lookup(f"{sname}.{mname}.cranes"), lift.tolist(), uses.tolist(), False))
+            u = self.uniform("service", f"{sname}.{mname}")
+            service = _ppf_by(functools.partial(_mode_service, spec, self.classes), u, self.cls)
+            steps.append((self.lookup(f"{sname}.{mname}"), service.tolist(), uses.tolist(), False))
+        return steps
+
+
+def draw_flow(
+    gate: Gate,
+    gname: str,
+    flow: Flow,
+    key: str,
+    classes: Sequence[str],
+    cls: np.ndarray,
+    streams: RandomStreams,
+    lookup: Lookup,
+) -> FlowDraws:
+    """Draw every stage a flow uses and assemble the route of each cargo class.
+
+    Parameters
+    ----------
+    gate, gname, flow : Gate, str, Flow
+        Where the trucks go.
+    key : str
+        Stream prefix, e.g. ``"huu_nghi:export"``.
+    classes : sequence of str
+        Cargo class names (the indices of ``cls``).
+    cls : numpy.ndarray
+        Cargo class index of each truck of the flow.
+    streams : RandomStreams
+        The replication's streams.
+    lookup : callable
+        Resource of the gate by local name (``"customs"``, ``"scanners"``, ``"handover.crane_lift"``).
+    """
+    drawer = _FlowDrawer(gate, gname, flow, key, classes, cls, streams, lookup)
+    steps: dict[str, list[Step]] = {}
+    for route in (flow.route, *flow.route_by_class.values()):
+        for sname in route:
+            if sname not in steps:
+                steps[sname] = drawer.stage_steps(sname)
+    routes = [[s for name in flow.route_for(c) for s in steps[name]] for c in classes]
+    return FlowDraws(routes, drawer.channel, drawer.mode, steps)

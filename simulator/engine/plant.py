@@ -1,0 +1,109 @@
+"""The resources of a scenario, built for one replication: yards, officers, labs, modes, scanners.
+
+Each gate's resources get hours from their stage, closures from the calendar (read on
+their own clock and side) and caps from the stage and cap disruptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.engine.calendar_rules import cap_table, closure_spans
+from simulator.engine.clock import OpenSchedule
+from simulator.engine.resource import UNLIMITED, CapCounter, Resource
+from simulator.scenario.models import Gate, Scenario, Stage
+
+__all__ = ["Plant", "build_plant"]
+
+
+@dataclass
+class Plant:
+    """Every resource of the scenario, in a stable order, with what the outputs need."""
+
+    resources: dict[tuple[str, str], Resource] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    milestones: list[str] = field(default_factory=list)
+
+    def add(self, gate: str, local: str, resource_args: tuple[int, Any, Any], kind: str, milestone: str) -> None:
+        """Register a resource of ``gate`` under its local name."""
+        servers, schedule, caps = resource_args
+        self.resources[(gate, local)] = Resource(len(self.resources), servers, schedule, caps)
+        self.kinds.append(kind)
+        self.milestones.append(milestone)
+
+    def lookup(self, gate: str) -> Callable[[str], Resource]:
+        """Resource of ``gate`` by local name."""
+        return lambda local: self.resources[(gate, local)]
+
+    def describe(self, gate_names: tuple[str, ...]) -> dict[str, Any]:
+        """The stage columns of :class:`~simulator.engine.output.RunOutput`."""
+        keys = list(self.resources)
+        return {
+            "stage_names": tuple(f"{g}.{s}" for g, s in keys),
+            "stage_gate": np.array([gate_names.index(g) for g, _ in keys], dtype=np.int16),
+            "stage_servers": np.array([self.resources[k].servers for k in keys], dtype=np.int64),
+            "stage_schedules": tuple(self.resources[k].schedule for k in keys),
+            "stage_kind": tuple(self.kinds),
+            "stage_milestone": tuple(self.milestones),
+        }
+
+
+def _schedule(
+    sc: Scenario,
+    gname: str,
+    sname: str | None,
+    side: str,
+    offset: float,
+    hours: list[str] | None,
+    weekdays: Sequence[str],
+) -> OpenSchedule | None:
+    cuts = closure_spans(sc, gname, sname, side, offset)
+    if hours is None and not weekdays and not cuts:
+        return None
+    base = OpenSchedule.build(
+        hours if hours is not None else ["00:00-24:00"],
+        start_date=sc.run.start_date,
+        days=sc.run.days,
+        offset_h=offset,
+        model_offset_h=sc.run.utc_offset_h,
+        closed_weekdays=weekdays,
+    )
+    return base.subtract(cuts) if cuts else base
+
+
+def _add_stage(plant: Plant, sc: Scenario, gname: str, gate: Gate, sname: str, stage: Stage) -> None:
+    offset = stage.utc_offset_h if stage.utc_offset_h is not None else gate.offset(sc.run)
+    table = cap_table(sc, gname, sname, stage.side, offset)
+    caps = CapCounter(table) if table is not None else None
+    milestone = stage.release_milestone or ""
+    if stage.modes is not None:
+        for mname, mode in stage.modes.items():
+            hours = mode.hours if mode.hours is not None else stage.hours
+            sched = _schedule(sc, gname, sname, stage.side, offset, hours, stage.closed_weekdays)
+            if mode.cranes is not None:
+                plant.add(gname, f"{sname}.{mname}.cranes", (mode.cranes, sched, None), "mode", milestone)
+            plant.add(gname, f"{sname}.{mname}", (mode.servers, sched, caps), "mode", milestone)
+        return
+    sched = _schedule(sc, gname, sname, stage.side, offset, stage.hours, stage.closed_weekdays)
+    assert stage.servers is not None
+    plant.add(gname, sname, (stage.servers, sched, caps), "service", milestone)
+    if stage.lab_hold is not None:
+        plant.add(gname, f"{sname}.lab", (UNLIMITED, None, None), "lab", milestone)
+
+
+def build_plant(sc: Scenario) -> Plant:
+    """Build every resource of ``sc`` for one replication."""
+    plant = Plant()
+    for gname, gate in sc.gates.items():
+        for yname, yard in gate.yards.items():
+            plant.add(gname, yname, (yard.slots, None, None), "yard", "")
+        for sname, stage in gate.stages.items():
+            _add_stage(plant, sc, gname, gate, sname, stage)
+        if gate.scanners is not None:
+            sched = _schedule(sc, gname, None, "home", gate.offset(sc.run), gate.scanners.hours, [])
+            plant.add(gname, "scanners", (gate.scanners.count, sched, None), "scanner", "customs_release")
+    return plant

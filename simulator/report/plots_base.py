@@ -1,0 +1,77 @@
+"""Shared parts of the charts: style, localisation, bands and saving (no SimPy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
+
+from simulator.experiments.folders import RunFolder  # noqa: E402
+from simulator.report.i18n import check_lang, kpi_name  # noqa: E402
+
+__all__ = ["RUN_COLORS", "figure_title", "has_event_log", "save_figure"]
+plt.rcParams.update({"font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False})
+
+
+def figure_title(fig: Figure) -> str:
+    """The figure's title: its suptitle, else the first axes title."""
+    return fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+
+
+def save_figure(fig: Figure, stem: str | Path) -> list[Path]:
+    """Write ``stem.png`` (200 dpi, its title in the PNG's ``Title`` text) and ``stem.svg``; returns the paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    title = figure_title(fig)
+    fig.savefig(paths[0], dpi=200, bbox_inches="tight", metadata={"Title": title} if title else None)
+    fig.savefig(paths[1], bbox_inches="tight", metadata={"Date": None, "Title": title or None})
+    plt.close(fig)
+    return paths
+
+
+class _CommaFormatter(ScalarFormatter):
+    """Matplotlib's default tick labels with a decimal comma (Vietnamese)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
+def _localise(fig: Figure, lang: str) -> Figure:
+    """Vietnamese tick numbers (decimal comma) on every numeric axis; English is left as drawn."""
+    if check_lang(lang) == "vi":
+        for ax in [*fig.axes, *(child for parent in fig.axes for child in parent.child_axes)]:
+            for axis in (ax.xaxis, ax.yaxis):
+                if type(axis.get_major_formatter()) is ScalarFormatter:
+                    axis.set_major_formatter(_CommaFormatter())
+    return fig
+
+
+def _kpi_label(kpi: str, lang: str) -> str:
+    """A KPI on an axis: its raw name in English (as before), its display name in other languages."""
+    return kpi if lang == "en" else kpi_name(kpi, lang)
+
+
+def _band(frame: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Mean and central ``level`` band across replications, per time."""
+    wide = frame.pivot_table(index="time_h", columns="replication", values="value")
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    return pd.DataFrame(
+        {"mean": wide.mean(axis=1), "low": wide.quantile(lo, axis=1), "high": wide.quantile(hi, axis=1)}
+    )
+
+
+RUN_COLORS = ("tab:blue", "tab:green", "tab:purple", "black", "tab:brown", "tab:gray")
+
+
+def has_event_log(run: RunFolder) -> bool:
+    """Whether the folder has a non-empty ``trucks.csv.gz`` (needed by the ECDF and the stage-level TRS view)."""
+    path = run.path / "trucks.csv.gz"
+    return path.is_file() and pd.read_csv(path, nrows=1).shape[0] > 0

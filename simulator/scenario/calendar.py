@@ -1,0 +1,188 @@
+"""Schema of dated scenario data: seasons, closures, disruptions, fees and reporting.
+
+Dates are whole local days (``end`` included); a date-time gives an exact local moment
+(``end`` excluded). Closures and disruptions are read on the clock of each stage they
+close, so a Chinese-side closure from 00:00 is 23:00 the day before in Hanoi.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from simulator.scenario.types import (
+    ClockTime,
+    CrossCheckError,
+    Direction,
+    Frozen,
+    Ident,
+    Mode,
+    NonNegFloat,
+    Probability,
+    Weekday,
+    check_shares,
+)
+
+__all__ = ["Calendar", "Closure", "Disruption", "FeeRegime", "Fees", "Reporting", "Season", "moment"]
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_first(value: Any) -> Any:
+    """Keep ``YYYY-MM-DD`` text a date (a whole day), not midnight of that day."""
+    if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+        return dt.date.fromisoformat(value.strip())
+    return value
+
+
+When = Annotated[dt.datetime | dt.date, BeforeValidator(_date_first)]
+SideOrBoth = Literal["home", "partner", "both"]
+
+
+def moment(value: When, *, end: bool) -> dt.datetime:
+    """A date as the start of that day, or (``end``) the start of the next day."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    day = dt.datetime.combine(value, dt.time())
+    return day + dt.timedelta(days=1) if end else day
+
+
+def _ordered(start: When, end: When) -> list[tuple[tuple[str | int, ...], str]]:
+    if moment(end, end=True) <= moment(start, end=False):
+        return [(("end",), f"ends ({end}) before it starts ({start})")]
+    return []
+
+
+class Season(Frozen):
+    """Multiply the volumes of some cargo classes over a date range (each gate's local clock)."""
+
+    name: str = ""
+    start: When
+    end: When
+    multipliers: dict[Ident, NonNegFloat] = Field(min_length=1, description="volume factor per cargo class")
+    gates: list[Ident] = Field(default_factory=list, description="gates it applies to; empty: all")
+    directions: list[Direction] = Field(default_factory=list, description="directions it applies to; empty: both")
+
+    @model_validator(mode="after")
+    def _order(self) -> Season:
+        problems = _ordered(self.start, self.end)
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+
+class Closure(Frozen):
+    """A holiday or weekly closure of one side of some gates (Tết, weekends at secondary gates)."""
+
+    name: str = ""
+    gates: list[Ident] = Field(default_factory=list, description="gates it applies to; empty: all")
+    side: SideOrBoth = Field("both", description="home, partner or both")
+    start: When | None = None
+    end: When | None = None
+    weekdays: list[Weekday] = Field(default_factory=list, description="closed every such local weekday")
+
+    @model_validator(mode="after")
+    def _when(self) -> Closure:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if (self.start is None) != (self.end is None):
+            problems.append((("end" if self.end is None else "start",), "start and end go together"))
+        elif self.start is None and not self.weekdays:
+            problems.append((("start",), "give start and end dates, or weekdays, or both"))
+        elif self.start is not None and self.end is not None:
+            problems.extend(_ordered(self.start, self.end))
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+
+class Disruption(Frozen):
+    """A closure or a changed cap at one gate and side over a date range."""
+
+    name: str = ""
+    gate: Ident
+    side: SideOrBoth = "partner"
+    stages: list[Ident] = Field(default_factory=list, description="stages it applies to; empty: all of that side")
+    start: When
+    end: When
+    closed: bool = Field(False, description="no service at all over the range")
+    cap_per_day: int | None = Field(None, ge=0, description="trucks started per local day over the range")
+    cap_per_hour: int | None = Field(None, ge=0, description="trucks started per local hour over the range")
+
+    @model_validator(mode="after")
+    def _effect(self) -> Disruption:
+        problems = _ordered(self.start, self.end)
+        if not self.closed and self.cap_per_day is None and self.cap_per_hour is None:
+            problems.append((("closed",), "a disruption needs closed: true, cap_per_day or cap_per_hour"))
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+
+class Calendar(Frozen):
+    """Seasons, closures and disruptions as dated data."""
+
+    seasons: list[Season] = Field(default_factory=list)
+    closures: list[Closure] = Field(default_factory=list)
+    disruptions: list[Disruption] = Field(default_factory=list)
+
+
+class FeeRegime(Frozen):
+    """A coefficient on the infrastructure fee for matching trucks (first matching regime wins)."""
+
+    name: str
+    coefficient: NonNegFloat
+    directions: list[Direction] = Field(default_factory=list, description="empty: any")
+    modes: list[Mode] = Field(default_factory=list, description="hand-over modes; empty: any")
+    classes: list[Ident] = Field(default_factory=list, description="empty: any")
+    gates: list[Ident] = Field(default_factory=list, description="empty: any")
+
+
+class Fees(Frozen):
+    """Fees per vehicle: the infrastructure fee by class and vehicle type, and a transloading fee."""
+
+    currency: str = "VND"
+    infrastructure: dict[Ident, dict[Ident, NonNegFloat]] = Field(
+        description="base fee per vehicle by cargo class, then vehicle type"
+    )
+    vehicle_mix: dict[Ident, dict[Ident, Probability]] = Field(
+        default_factory=dict, description="share of each vehicle type by class; default: equal shares"
+    )
+    regimes: list[FeeRegime] = Field(default_factory=list, description="coefficients; first match wins, else 1")
+    transloading: dict[Ident, NonNegFloat] = Field(
+        default_factory=dict, description="fee per transloaded vehicle by cargo class"
+    )
+
+    @model_validator(mode="after")
+    def _mix(self) -> Fees:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for cls, mix in self.vehicle_mix.items():
+            check_shares(mix, ("vehicle_mix", cls), problems)
+            rates = self.infrastructure.get(cls, {})
+            for vtype in mix:
+                if vtype not in rates:
+                    have = ", ".join(rates) or "none"
+                    problems.append((("vehicle_mix", cls, vtype), f"no infrastructure rate for it (types: {have})"))
+        for cls, rates in self.infrastructure.items():
+            if not rates:
+                problems.append((("infrastructure", cls), "needs at least one vehicle type"))
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+    def vehicle_types(self, cargo_class: str) -> tuple[list[str], list[float]]:
+        """Vehicle types of ``cargo_class`` and their shares."""
+        rates = self.infrastructure.get(cargo_class, {})
+        mix = self.vehicle_mix.get(cargo_class)
+        if mix is None:
+            return list(rates), [1.0 / len(rates)] * len(rates) if rates else []
+        return list(mix), list(mix.values())
+
+
+class Reporting(Frozen):
+    """How some KPIs are measured."""
+
+    backlog_clock: ClockTime = Field("20:00", description="local time (model clock) of the daily backlog count")
+    perishable_threshold_h: NonNegFloat = Field(24.0, description="perishable trucks slower than this count as late")

@@ -1,0 +1,188 @@
+"""The scenario schema: frozen pydantic models, strict about unknown keys.
+
+This module only describes a scenario; it never touches SimPy. Loading YAML files,
+``extends:`` and ``--set`` live in :mod:`simulator.scenario.loader`. Times are in minutes unless
+a key says otherwise (``_h``, ``_per_day``). Stage parts live in
+:mod:`simulator.scenario.stage`, dated data and fees in :mod:`simulator.scenario.calendar`,
+and the checks across sections in :mod:`simulator.scenario.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
+from simulator.scenario.lever_params import LeverSpec
+from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
+from simulator.scenario.types import (
+    WEEKDAYS,
+    CrossCheckError,
+    Direction,
+    Frozen,
+    Ident,
+    Mode,
+    NonNegFloat,
+    Probability,
+    UtcOffset,
+    check_shares,
+    parse_window,
+)
+
+__all__ = [
+    "WEEKDAYS",
+    "Calendar",
+    "CargoClass",
+    "Channels",
+    "Closure",
+    "CrossCheckError",
+    "Disruption",
+    "Diversion",
+    "FeeRegime",
+    "Fees",
+    "Flow",
+    "Gate",
+    "HandoverMode",
+    "LabHold",
+    "LeverSpec",
+    "Reporting",
+    "RunSettings",
+    "Scanners",
+    "Scenario",
+    "Season",
+    "Stage",
+    "Yard",
+    "parse_window",
+]
+
+
+class RunSettings(Frozen):
+    """Run length, warm-up, replications and seed."""
+
+    start_date: dt.date = Field(dt.date(2024, 8, 1), description="first simulated day (model clock)")
+    days: int = Field(28, ge=1, le=3660, description="simulated days, warm-up included")
+    warmup_days: int = Field(3, ge=0, description="days discarded from every KPI")
+    replications: int = Field(10, ge=1, le=100_000)
+    seed: int = Field(12345, ge=0, lt=2**63)
+    utc_offset_h: UtcOffset = Field(7.0, description="clock of the model (Vietnam: 7)")
+
+    @model_validator(mode="after")
+    def _warmup_shorter(self) -> RunSettings:
+        if self.warmup_days >= self.days:
+            raise CrossCheckError([(("warmup_days",), f"must be < days ({self.days}), got {self.warmup_days}")])
+        return self
+
+    @property
+    def end_date(self) -> dt.date:
+        """The last simulated day."""
+        return self.start_date + dt.timedelta(days=self.days - 1)
+
+
+class CargoClass(Frozen):
+    """A kind of cargo, e.g. fresh fruit or containerised goods."""
+
+    description: str = ""
+    perishable: bool = False
+    payload_t: float = Field(20.0, gt=0, description="mean payload in tonnes")
+
+
+class Flow(Frozen):
+    """One direction of traffic through a gate."""
+
+    direction: Direction
+    trucks_per_day: NonNegFloat = Field(description="mean arrivals per day (weekday weights average to 1)")
+    hourly_profile: Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)] = Field(
+        default_factory=lambda: [1.0] * 24, description="24 relative weights of arrivals by local hour"
+    )
+    weekday_weights: Annotated[list[NonNegFloat], Field(min_length=7, max_length=7)] = Field(
+        default_factory=lambda: [1.0] * 7, description="7 relative weights, Monday first"
+    )
+    class_mix: dict[Ident, Probability] = Field(min_length=1, description="share of each cargo class; sums to 1")
+    route: list[Ident] = Field(min_length=1, description="yards and stages in the order trucks visit them")
+    route_by_class: dict[Ident, list[Ident]] = Field(default_factory=dict)
+    handover_shares: dict[Mode, Probability] = Field(
+        default_factory=dict, description="share of trucks using each hand-over mode; sums to 1"
+    )
+    handover_shares_by_class: dict[Ident, dict[Mode, Probability]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sums(self) -> Flow:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        check_shares(self.class_mix, ("class_mix",), problems)
+        if self.handover_shares:
+            check_shares(self.handover_shares, ("handover_shares",), problems)
+        for cls, shares in self.handover_shares_by_class.items():
+            check_shares(shares, ("handover_shares_by_class", cls), problems)
+        for key in ("hourly_profile", "weekday_weights"):
+            if sum(getattr(self, key)) <= 0:
+                problems.append(((key,), "weights must have a positive sum"))
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+    def route_for(self, cargo_class: str) -> list[str]:
+        """The ordered yard and stage names a truck of ``cargo_class`` visits."""
+        return self.route_by_class.get(cargo_class, self.route)
+
+    def handover_for(self, cargo_class: str) -> dict[str, float]:
+        """Hand-over mode shares for ``cargo_class``."""
+        shares = self.handover_shares_by_class.get(cargo_class, self.handover_shares)
+        return {str(k): v for k, v in shares.items()}
+
+
+class Gate(Frozen):
+    """A border gate: its yards, stages, scanners and flows of trucks."""
+
+    name: str = Field("", description="display name, e.g. 'Hữu Nghị'")
+    utc_offset_h: UtcOffset | None = Field(None, description="clock of the gate; default: the run's")
+    yards: dict[Ident, Yard] = Field(default_factory=dict, description="holding yards, named in routes")
+    road_m_per_truck: NonNegFloat = Field(20.0, description="road length one waiting truck takes, metres")
+    scanners: Scanners | None = Field(None, description="X-ray scanners shared by the gate's customs stages")
+    stages: dict[Ident, Stage] = Field(min_length=1)
+    flows: dict[Ident, Flow] = Field(min_length=1)
+    diversion: Diversion | None = None
+
+    def offset(self, run: RunSettings) -> float:
+        """The gate's clock, in hours east of UTC."""
+        return self.utc_offset_h if self.utc_offset_h is not None else run.utc_offset_h
+
+
+class Scenario(Frozen):
+    """A complete, validated and immutable scenario.
+
+    Build it with :func:`simulator.load_scenario`; it is hashable and picklable.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="short name, used for result folders")
+    description: str = ""
+    run: RunSettings = Field(default_factory=RunSettings)
+    cargo_classes: dict[Ident, CargoClass] = Field(min_length=1)
+    gates: dict[Ident, Gate] = Field(min_length=1)
+    calendar: Calendar = Field(default_factory=Calendar)
+    fees: Fees | None = None
+    reporting: Reporting = Field(default_factory=Reporting)
+    levers: list[LeverSpec] = Field(
+        default_factory=list,
+        description="smart-gate levers to apply, in order: {lever: NAME, PARAM: VALUE, ...} (docs/levers.md); "
+        "loading applies them and empties this list",
+    )
+    provenance: list[str] = Field(default_factory=list, description="levers and overrides applied, in order")
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        from simulator.scenario.checks import cross_check
+
+        problems = list(cross_check(self))
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form; equal scenarios have equal digests."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+    def __hash__(self) -> int:
+        return int(self.digest()[:16], 16)
