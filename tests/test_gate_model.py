@@ -27,9 +27,10 @@ from scipy import stats as sps
 import simulator
 from simulator import Results, RunOutput, Scenario
 from simulator.analysis.kpis import replication_kpis, road_rows, timeseries
+from simulator.analysis.levels import Level
 from simulator.analysis.stats import t_interval
 from simulator.analysis.tables import MILESTONES, fees_by_month, milestone_hours, trs_table
-from simulator.engine.eventlog import Level, VisitLog
+from simulator.engine.eventlog import VisitLog
 from simulator.engine.model import Model, simulate
 from simulator.scenario.types import CHANNELS, MODES
 
@@ -713,9 +714,8 @@ def _fees_by_hand(data: dict[str, Any], out: RunOutput, vehicle: np.ndarray) -> 
 def test_fees_by_hand() -> None:
     data = _fee_scenario()
     sc = _load(data)
-    model = Model(sc, 0)
-    out = model.run()
-    vehicle = np.asarray(model.truck_vehicle)
+    out = Model(sc, 0).output()
+    vehicle = np.asarray(out.truck_vehicle)
     fruit, general = out.truck_class == 0, out.truck_class == 1
     assert _binomial_ok(int((vehicle[fruit] == 1).sum()), int(fruit.sum()), 0.7)  # 'big' is index 1 for fruit
     assert _binomial_ok(int((vehicle[general] == 1).sum()), int(general.sum()), 0.5)  # default: equal shares

@@ -141,7 +141,7 @@ def test_extended_hours_cut_the_backlog_at_20h() -> None:
         gates__g__stages__customs__hours=["07:00-16:00"], gates__g__stages__handover__hours=["07:00-16:00"]
     )
     alt = apply_levers(base, [{"lever": "extended_hours", "side": "home", "stages": ["customs", "handover"]}])
-    assert alt.gates["g"].stages["customs"].hours == ["00:00-24:00"]
+    assert alt.gates["g"].stages["customs"].hours == ("00:00-24:00",)
     assert alt.gates["g"].stages["cn_acceptance"].hours is None  # partner side untouched
     comp = simulator.compare(base, alt)
     assert _decreases(_diff(comp, "all", "all", "backlog_at_clock"))
@@ -172,7 +172,7 @@ def test_higher_autonomous_share_cuts_the_handover_wait_and_clears_more() -> Non
 def test_autonomous_lane_replaces_part_of_the_conventional_handover() -> None:
     sc = apply_levers(_base(), [{"lever": "autonomous_transport", "share": 0.5, "classes": ["fruit"], "fleet": 7}])
     mode = sc.gates["g"].stages["handover"].modes["autonomous"]  # type: ignore[index]
-    assert (mode.servers, mode.cranes, mode.hours) == (7, 5, ["00:00-24:00"])
+    assert (mode.servers, mode.cranes, mode.hours) == (7, 5, ("00:00-24:00",))
     # 2 x 3.6 km at 20 km/h = 21.6 min, plus a 3-5 min crane lift at each end
     assert mode.service.mean() == pytest.approx(21.6 + 8.0)
     flow = sc.gates["g"].flows["export"]
@@ -284,7 +284,7 @@ def test_levers_compose_in_order_and_record_provenance() -> None:
     gates = {"lever": "automated_gates", "transaction": {"dist": "deterministic", "value_min": 1.0}}
     both = apply_levers(base, [platform, gates])
     assert both.digest() == apply_lever(apply_lever(base, platform), gates, 1).digest()
-    assert both.levers == [] and len(both.provenance) == 2
+    assert both.levers == () and len(both.provenance) == 2
     assert both.provenance[0].startswith("lever digital_platform(pre_declared_share=1, ")
     assert "registration_factor=0.5" in both.provenance[0]
     assert both.provenance[1] == "lever automated_gates(stages=[entry_lane], factor=0.177778, " + (
@@ -307,7 +307,7 @@ def test_levers_are_pure() -> None:
         if name == "scanners":
             spec["count"] = 3
         apply_levers(base, [spec])
-    assert base.digest() == digest and base.model_dump() == before and base.provenance == []
+    assert base.digest() == digest and base.model_dump() == before and base.provenance == ()
     assert set(LEVERS) == set(PARAMS)
 
 
@@ -320,7 +320,7 @@ def test_loader_applies_the_levers_of_a_file(tmp_path: Path) -> None:
     path = tmp_path / "with_levers.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     sc = simulator.load_scenario(path)
-    assert sc.levers == [] and [p.split("(")[0] for p in sc.provenance] == [
+    assert sc.levers == () and [p.split("(")[0] for p in sc.provenance] == [
         "lever automated_gates",
         "lever yard_expansion",
     ]

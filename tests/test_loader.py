@@ -33,8 +33,8 @@ def test_extends_merges_mappings_and_replaces_lists(tmp_path: Path, small_yaml: 
     assert sc.name == "child"
     assert sc.run.days == 5 and sc.run.warmup_days == 1 and sc.run.seed == 7  # merged with the parent's run
     customs = sc.gates["huu_nghi"].stages["customs"]
-    assert customs.servers == 9 and customs.hours == ["07:00-19:00"]  # sibling keys inherited
-    assert sc.gates["huu_nghi"].flows["export"].route == ["customs"]  # a list replaces
+    assert customs.servers == 9 and customs.hours == ("07:00-19:00",)  # sibling keys inherited
+    assert sc.gates["huu_nghi"].flows["export"].route == ("customs",)  # a list replaces
     assert sc.gates["huu_nghi"].flows["export"].class_mix == {"fruit": 0.7, "general": 0.3}
 
 
@@ -54,7 +54,7 @@ def test_set_overrides_and_provenance_of_errors(small_yaml: Path) -> None:
     assert sc.gates["huu_nghi"].stages["customs"].servers == 5
     assert sc.run.days == 4
     sc2 = simulator.load_scenario(small_yaml, ["gates.huu_nghi.flows.export.route=[customs]"])
-    assert sc2.gates["huu_nghi"].flows["export"].route == ["customs"]
+    assert sc2.gates["huu_nghi"].flows["export"].route == ("customs",)
     with pytest.raises(simulator.ScenarioError) as info:
         simulator.load_scenario(small_yaml, ["gates.huu_nghi.stages.customs.servers=0"])
     assert info.value.issues[0].file == "--set gates.huu_nghi.stages.customs.servers=0"
@@ -69,7 +69,7 @@ def test_name_defaults_to_file_stem(tmp_path: Path, small_yaml: Path) -> None:
 def test_defaults_live_in_the_schema(small_yaml: Path) -> None:
     sc = simulator.load_scenario(small_yaml)
     flow = sc.gates["huu_nghi"].flows["export"]
-    assert flow.hourly_profile == [1.0] * 24 and flow.weekday_weights == [1.0] * 7
+    assert flow.hourly_profile == (1.0,) * 24 and flow.weekday_weights == (1.0,) * 7
     assert sc.gates["huu_nghi"].stages["entry"].hours is None
     assert sc.run.utc_offset_h == 7.0
 

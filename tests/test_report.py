@@ -17,10 +17,11 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from simulator import ScenarioError
+from simulator.analysis.registry import KPIS
 from simulator.cli.main import main
 from simulator.experiments.folders import RunFolder
 from simulator.report.build import build_report, find_browser
-from simulator.report.i18n import KPI_NAMES, STRINGS, fmt_ci, fmt_number, kpi_name, t
+from simulator.report.i18n import STRINGS, fmt_ci, fmt_number, kpi_name, t
 from simulator.report.tags import parse_tags
 
 from .conftest import ROOT
@@ -151,7 +152,7 @@ def test_i18n_numbers_names_and_languages() -> None:
     with pytest.raises(ValueError, match="en, vi"):
         fmt_number(1.0, "fr")
     assert set(STRINGS["en"]) == set(STRINGS["vi"])
-    assert set(KPI_NAMES["en"]) == set(KPI_NAMES["vi"])
+    assert all(k.en and k.vi and k.en != k.vi for k in KPIS.values())  # every registry entry has both labels
     from simulator.analysis.kpis import STAGE_KPIS, TRUCK_KPIS
 
     for kpi in (*TRUCK_KPIS, *STAGE_KPIS, *NEW_KPIS):
@@ -167,7 +168,7 @@ def test_dejavu_sans_has_every_vietnamese_character() -> None:
     from matplotlib.ft2font import FT2Font
 
     charmap = FT2Font(font_manager.findfont("DejaVu Sans")).get_charmap()
-    text = " ".join([*STRINGS["vi"].values(), *KPI_NAMES["vi"].values()])
+    text = " ".join([*STRINGS["vi"].values(), *(k.vi for k in KPIS.values())])
     missing = {ch for ch in text if ch.strip() and ord(ch) not in charmap}
     assert not missing
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import re
 import signal
 import subprocess
@@ -24,7 +23,7 @@ import pytest
 
 import simulator
 from simulator.cli.main import main
-from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
+from simulator.experiments.cache import CacheError, ReplicationCache, decode, default_cache_dir
 from simulator.experiments.replication import Task, replication_tasks, run_tasks
 
 from .conftest import ROOT, SCENARIOS
@@ -35,7 +34,7 @@ RESULT_FILES = ("summary.json", "replications.csv", "timeseries.csv", "trucks.cs
 
 
 def _entries(folder: Path) -> int:
-    return len(list(folder.glob("*/*.pkl")))
+    return len([f for f in folder.glob("*/*.entry") if not f.name.endswith(".log.entry")])
 
 
 @pytest.fixture
@@ -123,8 +122,8 @@ def test_killed_run_resumes_from_the_cache(spawn, tmp_path: Path, capsys: pytest
     assert 3 <= finished < 16
     # SIGKILL can interrupt a write, which may leave a temporary file, but never a half-written entry: every
     # entry is renamed into place only once complete, so each one that exists loads.
-    for entry in cache.glob("*/*.pkl"):
-        pickle.loads(entry.read_bytes())
+    for entry in cache.glob("*/*.entry"):
+        decode(entry.name.split(".")[0], entry.read_bytes())  # passes its checksum and parses
 
     resumed = tmp_path / "resumed"
     assert main([*run, "--cache-dir", str(cache), "--out", str(resumed)]) == 0
@@ -192,7 +191,7 @@ def test_each_result_is_stored_as_soon_as_it_finishes(tmp_path: Path) -> None:
 
     # A corrupt entry counts as missing and is recomputed (and rewritten).
     victim = cache._file(_tasks()[2].cache_key())
-    victim.write_bytes(b"not a pickle")
+    victim.write_bytes(b"not a cache entry")
     third = ReplicationCache(tmp_path / "c")
     results = run_tasks(_tasks(), cache=third)
     assert (third.hits, third.misses) == (3, 1)
@@ -207,13 +206,17 @@ def test_cache_keys_separate_what_changes_results() -> None:
         base,
         Task(base.scenario, 0, base.seed),
         Task(base.scenario, 1, base.seed + 1),
-        Task(base.scenario, 1, base.seed, keep_log=True),
         Task(base.scenario, 1, base.seed, demand_multiplier=1.5),
         other_scenario,
     ]
     keys = [t.cache_key() for t in variants]
     assert len(set(keys)) == len(keys)
     assert Task(base.scenario, 1, base.seed).cache_key() == base.cache_key()
+    # what does not change one replication's numbers does not change its key: keeping its event
+    # log (a second entry beside it) and the number of replications or default seed of the run
+    assert Task(base.scenario, 1, base.seed, keep_log=True).cache_key() == base.cache_key()
+    more = base.scenario.model_copy(update={"run": base.scenario.run.model_copy(update={"replications": 9, "seed": 1})})
+    assert Task(more, 1, base.seed).cache_key() == base.cache_key()
     assert re.fullmatch(r"[0-9a-f]{64}", base.cache_key())
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-__all__ = ["stability", "summarise", "t_interval"]
+__all__ = ["BOTTLENECK_BAND", "busiest_stages", "stability", "summarise", "t_interval"]
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -94,3 +94,47 @@ def stability(summary: pd.DataFrame, window_days: float) -> pd.DataFrame:
         unstable = bool(significant and mean > threshold and mean > 0)
         rows.append((scope, key, mean, low, high, unstable))
     return pd.DataFrame(rows, columns=["scope", "key", "growth_mean", "growth_ci_low", "growth_ci_high", "unstable"])
+
+
+BOTTLENECK_BAND = 0.02
+
+
+def busiest_stages(summary: pd.DataFrame, keys: pd.Series | None = None) -> pd.DataFrame:
+    """Stages ranked as bottlenecks: by utilisation, near-ties by how long trucks wait.
+
+    The utilisation is the busy share of a stage's *open* server-time (at most 1). A stage is
+    ranked first by its utilisation rounded down to bands of :data:`BOTTLENECK_BAND` (2
+    percentage points), then by its mean queue wait: of two stages both about fully busy, the
+    one trucks wait longer for binds. Lab holds (no servers) are left out.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`summarise` (``scope, key, kpi, mean, ...``).
+    keys : pandas.Series, optional
+        Only these stage keys (e.g. one gate's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key, utilisation, ci_low, ci_high, wait_min_mean``, busiest first.
+    """
+    stage = summary[summary.scope == "stage"]
+    util = stage[stage.kpi == "utilisation"].set_index("key")
+    wait = stage[stage.kpi == "wait_min_mean"].set_index("key")["mean"]
+    table = pd.DataFrame(
+        {
+            "key": util.index,
+            "utilisation": util["mean"].to_numpy(),
+            "ci_low": util["ci_low"].to_numpy(),
+            "ci_high": util["ci_high"].to_numpy(),
+            "wait_min_mean": wait.reindex(util.index).to_numpy(),
+        }
+    )
+    table = table[table.utilisation.notna()]
+    if keys is not None:
+        table = table[table.key.isin(set(keys))]
+    band = np.floor(table.utilisation / BOTTLENECK_BAND + 1e-9)
+    table = table.assign(_band=band, _wait=table.wait_min_mean.fillna(0.0))
+    table = table.sort_values(["_band", "_wait"], ascending=[False, False], kind="stable")
+    return table.drop(columns=["_band", "_wait"]).reset_index(drop=True)

@@ -8,18 +8,16 @@ release, quarantine release, hand-over and exit. Trucks that never pass a milest
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.kpis import reduce_output
 from simulator.analysis.stats import t_interval
+from simulator.analysis.trs import MILESTONES
 from simulator.engine.output import RunOutput
-from simulator.scenario.types import CHANNELS
 
 __all__ = ["MILESTONES", "fees_by_month", "milestone_hours", "summarise_fees", "summarise_trs", "trs_table"]
 
-MILESTONES = ("yard_entry", "customs_release", "quarantine_release", "handover", "exit")
 TRS_KEYS = ["direction", "cargo_class", "channel", "milestone"]
 
 
@@ -41,21 +39,8 @@ def milestone_hours(out: RunOutput) -> np.ndarray:
     return (times - out.t_arrive[:, None]) / 60.0
 
 
-def _trs_groups(out: RunOutput, keep: np.ndarray) -> Iterator[tuple[str, str, str, np.ndarray]]:
-    direction = out.truck_direction
-    directions = ["all", *dict.fromkeys(out.flow_direction)]
-    for d in directions:
-        by_dir = keep & ((direction == d) if d != "all" else True)
-        for ci, cname in [(-1, "all"), *enumerate(out.class_names)]:
-            by_class = by_dir & ((out.truck_class == ci) if ci >= 0 else True)
-            for chi, chname in [(-1, "all"), *enumerate(CHANNELS)]:
-                mask = by_class & ((out.truck_channel == chi) if chi >= 0 else True)
-                if mask.any():
-                    yield d, cname, chname, mask
-
-
 def trs_table(out: RunOutput) -> pd.DataFrame:
-    """Time Release Study table of one replication.
+    """Time Release Study table of one replication (see :mod:`simulator.analysis.trs`).
 
     Returns
     -------
@@ -63,18 +48,7 @@ def trs_table(out: RunOutput) -> pd.DataFrame:
         ``replication, direction, cargo_class, channel, milestone, trucks, mean_h,
         median_h, p90_h``; ``all`` marks a group over every value of that column.
     """
-    keep = (out.t_arrive >= out.warmup_min) & ~np.isnan(out.t_exit)
-    hours = milestone_hours(out)
-    rows = []
-    for d, cname, chname, mask in _trs_groups(out, keep):
-        for j, name in enumerate(MILESTONES):
-            x = hours[mask, j]
-            x = x[~np.isnan(x)]
-            if len(x):
-                stats = (float(x.mean()), float(np.median(x)), float(np.percentile(x, 90)))
-                rows.append((out.replication, d, cname, chname, name, len(x), *stats))
-    columns = ["replication", *TRS_KEYS, "trucks", "mean_h", "median_h", "p90_h"]
-    return pd.DataFrame(rows, columns=columns)
+    return reduce_output(out).trs
 
 
 def summarise_trs(table: pd.DataFrame) -> pd.DataFrame:
@@ -96,24 +70,7 @@ def fees_by_month(out: RunOutput) -> pd.DataFrame:
     pandas.DataFrame
         ``replication, gate, month, trucks, infrastructure, transloading, total``.
     """
-    leave = out.t_exit
-    paid = (leave >= out.warmup_min) & (leave < out.horizon_min)
-    days = np.floor(leave[paid] / 1440.0).astype(int)
-    origin = np.datetime64(out.start_date, "D")
-    months = (origin + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(str)
-    frame = pd.DataFrame(
-        {
-            "gate": np.array(out.gate_names)[out.truck_gate[paid]] if paid.any() else [],
-            "month": months,
-            "trucks": 1,
-            "infrastructure": out.truck_fee_infrastructure[paid],
-            "transloading": out.truck_fee_transloading[paid],
-        }
-    )
-    table = frame.groupby(["gate", "month"], as_index=False, sort=True).sum()
-    table["total"] = table.infrastructure + table.transloading
-    table.insert(0, "replication", out.replication)
-    return table
+    return reduce_output(out).fees
 
 
 def summarise_fees(table: pd.DataFrame) -> pd.DataFrame:

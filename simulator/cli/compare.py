@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from simulator.analysis.registry import view
 from simulator.cli.common import (
     UsageError,
     add_execution_options,
@@ -34,15 +35,7 @@ __all__ = ["COMPARE_COMMANDS", "add_compare_parser", "run_compare"]
 
 COMPARE_COMMANDS = ("compare",)
 USAGE = "compare BASE.yaml ALT.yaml [ALT2.yaml ...] | compare BASE.yaml --lever LEVER.PARAM=v1,v2,..."
-KPIS = (
-    ("throughput_per_day", "cleared per day", "{:,.1f}"),
-    ("time_in_system_h_mean", "time in system, mean (h)", "{:,.2f}"),
-    ("time_in_system_h_p95", "time in system, p95 (h)", "{:,.2f}"),
-    ("backlog_at_clock", "in system at the backlog clock", "{:,.1f}"),
-    ("queue_mean", "trucks queued, mean", "{:,.1f}"),
-    ("queue_max", "trucks queued, max", "{:,.1f}"),
-    ("in_system_end", "in system at end", "{:,.1f}"),
-)
+KPIS = tuple((k.key, k.short, k.pattern) for k in view("compare"))  # from the KPI registry
 
 
 def add_compare_parser(sub: Any) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from simulator.analysis.registry import view
+from simulator.analysis.stats import busiest_stages
 from simulator.cli.common import (
     Parser,
     UsageError,
@@ -46,19 +48,7 @@ from simulator.scenario.schema import json_schema
 __all__ = ["main"]
 
 COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS)
-MAIN_KPIS = (
-    ("arrived_per_day", "arrived per day", "{:,.1f}"),
-    ("throughput_per_day", "cleared per day", "{:,.1f}"),
-    ("time_in_system_h_mean", "time in system, mean (h)", "{:,.2f}"),
-    ("time_in_system_h_p95", "time in system, p95 (h)", "{:,.2f}"),
-    ("queue_mean", "trucks queued, mean", "{:,.1f}"),
-    ("queue_max", "trucks queued, max", "{:,.1f}"),
-    ("in_system_end", "in system at end", "{:,.1f}"),
-    ("backlog_at_clock", "in system at the backlog clock", "{:,.1f}"),
-    ("road_queue_max", "road queue, max (trucks)", "{:,.1f}"),
-    ("road_km_max", "road queue, max (km)", "{:,.2f}"),
-    ("fees_vnd_total", "fees collected (VND)", "{:,.0f}"),
-)
+MAIN_KPIS = tuple((k.key, k.short, k.pattern) for k in view("run"))  # from the KPI registry
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,11 +157,11 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
             f"(95% CI {_fmt(low, '{:,.1f}')} to {_fmt(high, '{:,.1f}')}); "
             "its waiting times are not steady-state values."
         )
-    util = summary[(summary.scope == "stage") & (summary.kpi == "utilisation")].sort_values("mean", ascending=False)
-    busiest = Table(title="Busiest stages (utilisation over open hours)")
+    util = busiest_stages(summary)
+    busiest = Table(title="Busiest stages (share of open server-time busy, then mean wait)")
     for col in ("stage", "utilisation", "mean wait (min)", "p95 wait (min)"):
         busiest.add_column(col, justify="right" if col != "stage" else "left")
-    for key, utilisation in zip(util.key.head(5), util["mean"].head(5)):
+    for key, utilisation in zip(util.key.head(5), util.utilisation.head(5)):
         waits = summary[(summary.scope == "stage") & (summary.key == key)].set_index("kpi")["mean"]
         busiest.add_row(
             key,

@@ -3,7 +3,8 @@
 Arrival times are found by inverting the cumulative rate at the points of one unit-rate
 Poisson process drawn from the flow's own stream. Scaling demand (a season, a capacity
 search) then moves the same points instead of drawing new ones, so common random numbers
-stay synchronised across demand levels.
+stay synchronised across demand levels. :class:`ArrivalStream` draws the points a block at
+a time as the run goes, so the memory arrivals take does not grow with the horizon.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import numpy as np
 from simulator.engine.clock import hour_of_week
 from simulator.scenario.models import Flow, RunSettings
 
-__all__ = ["arrival_times", "class_rates", "draw_classes", "hourly_rates"]
+__all__ = ["BLOCK", "ArrivalStream", "arrival_times", "class_rates", "draw_classes", "hourly_rates"]
+
+BLOCK = 1024  # points of the unit-rate process drawn at a time
 
 
 def hourly_rates(flow: Flow, run: RunSettings, shift_h: float = 0.0) -> np.ndarray:
@@ -79,6 +82,41 @@ def draw_classes(times: np.ndarray, rates: np.ndarray, u: np.ndarray) -> np.ndar
     return np.minimum(picked, rates.shape[1] - 1).astype(np.int16)
 
 
+class ArrivalStream:
+    """The arrivals of one flow, a block at a time, in time order.
+
+    Parameters
+    ----------
+    rates : numpy.ndarray
+        Expected arrivals per model hour (one value per hour of the run).
+    rng : numpy.random.Generator
+        The flow's arrival stream.
+    multiplier : float
+        Demand multiplier applied to every rate.
+    """
+
+    def __init__(self, rates: np.ndarray, rng: np.random.Generator, multiplier: float = 1.0) -> None:
+        self.cum = np.concatenate(([0.0], np.cumsum(rates * multiplier)))
+        self.total = float(self.cum[-1])
+        self.rng = rng
+        self.last = 0.0
+        self.done = self.total <= 0
+
+    def next_block(self) -> np.ndarray:
+        """The next arrival times in minutes (an empty array once the horizon is reached)."""
+        if self.done:
+            return np.empty(0)
+        points = self.last + np.cumsum(-np.log1p(-self.rng.random(BLOCK)))
+        self.last = float(points[-1])
+        if self.last >= self.total:
+            self.done = True
+            points = points[points < self.total]
+        cum = self.cum
+        seg = np.searchsorted(cum, points, side="right") - 1
+        frac = (points - cum[seg]) / (cum[seg + 1] - cum[seg])
+        return (seg + frac) * 60.0
+
+
 def arrival_times(rates: np.ndarray, rng: np.random.Generator, multiplier: float = 1.0) -> np.ndarray:
     """Arrival times in minutes for hourly ``rates``, by inversion of the cumulative rate.
 
@@ -94,24 +132,11 @@ def arrival_times(rates: np.ndarray, rng: np.random.Generator, multiplier: float
     Returns
     -------
     numpy.ndarray
-        Sorted arrival times in minutes, all within the horizon.
+        Sorted arrival times in minutes, all within the horizon (the same as the blocks of an
+        :class:`ArrivalStream` put together).
     """
-    cum = np.concatenate(([0.0], np.cumsum(rates * multiplier)))
-    total = float(cum[-1])
-    if total <= 0:
-        return np.empty(0)
-    points = _unit_poisson_points(rng, total)
-    seg = np.searchsorted(cum, points, side="right") - 1
-    frac = (points - cum[seg]) / (cum[seg + 1] - cum[seg])
-    return (seg + frac) * 60.0
-
-
-def _unit_poisson_points(rng: np.random.Generator, total: float) -> np.ndarray:
-    """Points of a unit-rate Poisson process on ``[0, total)``; drawing in chunks keeps the stream order."""
-    chunk = int(total + 6.0 * np.sqrt(total) + 16)
-    gaps = -np.log1p(-rng.random(chunk))
-    points = np.cumsum(gaps)
-    while points[-1] < total:
-        more = np.cumsum(-np.log1p(-rng.random(chunk))) + points[-1]
-        points = np.concatenate((points, more))
-    return points[points < total]
+    stream = ArrivalStream(rates, rng, multiplier)
+    blocks = []
+    while not stream.done:
+        blocks.append(stream.next_block())
+    return np.concatenate(blocks) if blocks else np.empty(0)

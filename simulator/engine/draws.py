@@ -1,10 +1,15 @@
-"""Per-truck random draws of one flow, made when a replication is set up.
+"""Per-truck random draws of one flow, made a block of trucks at a time.
 
 Every random attribute of a truck (channel, scan, lab hold, hand-over mode, vehicle
 type, service times) comes from a stream named after the gate, flow and stage and is
 indexed by the truck's position in its flow. A truck keeps its draws whatever the queue
 order, and a change to one stage leaves every other stage's numbers unchanged, which is
 what makes paired comparisons of proposals sharp.
+
+A :class:`FlowDrawer` keeps one generator per stream for the whole run and draws the next
+block of trucks from each when the model needs it: consecutive blocks continue each stream
+exactly where the last one stopped, so the draws do not depend on the block size, and the
+memory they take does not grow with the horizon.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from simulator.engine.streams import RandomStreams
 from simulator.scenario.models import Flow, Gate, Stage
 from simulator.scenario.types import CHANNELS, MODES
 
-__all__ = ["FlowDraws", "Step", "draw_flow", "pick"]
+__all__ = ["FlowDrawer", "FlowDraws", "Step", "draw_flow", "pick"]
 
 # (resource, service time per truck or None, visit flag per truck or None, is a yard)
 Step = tuple[Resource, list[float] | None, list[bool] | None, bool]
@@ -67,8 +72,22 @@ def _as_visits(mask: np.ndarray) -> list[bool] | None:
     return None if mask.all() else mask.tolist()
 
 
-class _FlowDrawer:
-    """Draws one flow's stages in the order of first use, from named streams."""
+class FlowDrawer:
+    """Draws one flow's stages, a block of trucks at a time, from named streams.
+
+    Parameters
+    ----------
+    gate, gname, flow : Gate, str, Flow
+        Where the trucks go.
+    key : str
+        Stream prefix, e.g. ``"huu_nghi:export"``.
+    classes : sequence of str
+        Cargo class names (the indices of the class arrays given to :meth:`block`).
+    streams : RandomStreams
+        The replication's streams.
+    lookup : callable
+        Resource of the gate by local name (``"customs"``, ``"scanners"``, ``"handover.crane_lift"``).
+    """
 
     def __init__(
         self,
@@ -77,18 +96,36 @@ class _FlowDrawer:
         flow: Flow,
         key: str,
         classes: Sequence[str],
-        cls: np.ndarray,
         streams: RandomStreams,
         lookup: Lookup,
     ) -> None:
         self.gate, self.gname, self.flow, self.key = gate, gname, flow, key
-        self.classes, self.cls, self.streams, self.lookup = classes, cls, streams, lookup
-        self.n = len(cls)
+        self.classes, self.streams, self.lookup = classes, streams, lookup
+        self._gens: dict[str, np.random.Generator] = {}
+        self.cls = np.empty(0, np.int16)
+        self.n = 0
+        self.channel = np.empty(0, np.int8)
+        self.mode = np.empty(0, np.int8)
+
+    def block(self, cls: np.ndarray) -> FlowDraws:
+        """The draws of the next ``len(cls)`` trucks of the flow (``cls``: their class indices)."""
+        self.cls, self.n = cls, len(cls)
         self.channel = np.full(self.n, -1, dtype=np.int8)
         self.mode = np.full(self.n, -1, dtype=np.int8)
+        steps: dict[str, list[Step]] = {}
+        for route in (self.flow.route, *self.flow.route_by_class.values()):
+            for sname in route:
+                if sname not in steps:
+                    steps[sname] = self.stage_steps(sname)
+        routes = [[s for name in self.flow.route_for(c) for s in steps[name]] for c in self.classes]
+        return FlowDraws(routes, self.channel, self.mode, steps)
 
     def uniform(self, kind: str, sname: str) -> np.ndarray:
-        return self.streams.get(f"{kind}:{self.key}:{sname}").random(self.n)
+        name = f"{kind}:{self.key}:{sname}"
+        gen = self._gens.get(name)
+        if gen is None:
+            gen = self._gens[name] = self.streams.get(name)
+        return gen.random(self.n)
 
     def visits(self, stage: Stage, sname: str) -> np.ndarray:
         probs = np.array([stage.visit_probability_for(c) for c in self.classes])
@@ -162,28 +199,5 @@ def draw_flow(
     streams: RandomStreams,
     lookup: Lookup,
 ) -> FlowDraws:
-    """Draw every stage a flow uses and assemble the route of each cargo class.
-
-    Parameters
-    ----------
-    gate, gname, flow : Gate, str, Flow
-        Where the trucks go.
-    key : str
-        Stream prefix, e.g. ``"huu_nghi:export"``.
-    classes : sequence of str
-        Cargo class names (the indices of ``cls``).
-    cls : numpy.ndarray
-        Cargo class index of each truck of the flow.
-    streams : RandomStreams
-        The replication's streams.
-    lookup : callable
-        Resource of the gate by local name (``"customs"``, ``"scanners"``, ``"handover.crane_lift"``).
-    """
-    drawer = _FlowDrawer(gate, gname, flow, key, classes, cls, streams, lookup)
-    steps: dict[str, list[Step]] = {}
-    for route in (flow.route, *flow.route_by_class.values()):
-        for sname in route:
-            if sname not in steps:
-                steps[sname] = drawer.stage_steps(sname)
-    routes = [[s for name in flow.route_for(c) for s in steps[name]] for c in classes]
-    return FlowDraws(routes, drawer.channel, drawer.mode, steps)
+    """Draw every stage a flow uses for all its trucks at once (one block: see :class:`FlowDrawer`)."""
+    return FlowDrawer(gate, gname, flow, key, classes, streams, lookup).block(cls)

@@ -1,62 +1,159 @@
-"""Columnar event log and time-weighted level monitors.
+"""The event log: what happened in one replication, handed over a window at a time.
 
-The hot path appends to typed ``array.array`` columns (8 bytes per time, 4 per id), which
-are frozen into numpy arrays when the run ends. One row per truck and stage visit holds
-the times the truck joined the queue, started and ended service (NaN when it had not yet
-by the end of the run): 30 bytes per visit.
+The truck processes append *events* to typed ``array.array`` buffers as they happen: a visit
+row opens (the truck joins a queue), starts (it is served, or enters a yard) and ends (it
+leaves the server or the yard); a truck arrives, is diverted, and exits. Row ids count the
+opened rows, truck ids the arrivals. At every window boundary (every simulated week, :data:`WINDOW_MIN`) the model
+hands the window's events to its observers as numpy arrays (:class:`WindowEvents`) and
+empties the buffers, so the memory the log holds does not grow with the horizon: the
+analysis reduces each window as it comes (:mod:`simulator.analysis.reducer`), a log writer
+streams finished rows to a file, and :class:`Collector` keeps everything when a caller asks
+for the whole record (:func:`simulator.engine.model.simulate`).
 
-Levels (queue length, busy servers, trucks in the system) are step functions rebuilt from
-these times after the run, so they are exact, need no work in the hot path, and a warm-up
-is just a window.
+Windows are half-open, ``[start, end)``: an event at exactly ``end`` belongs to the next
+window, so a window's events are all in the past when it is handed over, whatever the order
+of simultaneous events in SimPy. Within a window, events are in the order they happened;
+consumers that need an order independent of SimPy's sort them by time and id.
 """
 
 from __future__ import annotations
 
-import math
 from array import array
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["EventLog", "Level", "VisitLog"]
+__all__ = ["WINDOW_MIN", "Collector", "EventBuffer", "Observer", "VisitLog", "WindowEvents"]
+
+WINDOW_MIN = 7 * 1440.0  # the model hands its events over a simulated week at a time
 
 
-class EventLog:
-    """Append-only visit log filled by the truck processes."""
+@dataclass(frozen=True)
+class WindowEvents:
+    """The events of one window ``[start, end)`` of model minutes, as numpy arrays.
 
-    __slots__ = ("t_end", "t_queue", "t_start", "truck", "stage")
+    Attributes
+    ----------
+    start, end : float
+        The window, in model minutes.
+    open_row, open_truck, open_stage, open_t : numpy.ndarray
+        Rows opened: row id, truck id, resource index, queue-entry time.
+    start_row, start_t, end_row, end_t : numpy.ndarray
+        Rows that started and ended service (a yard: entry and release).
+    arrive_truck, arrive_flow, arrive_origin, arrive_class, arrive_t : numpy.ndarray
+        Trucks that arrived: id, the flow that serves them, the flow they first came to when
+        they were diverted on arrival (-1: not diverted), cargo class and arrival time.
+    arrive_channel, arrive_mode, arrive_vehicle : numpy.ndarray
+        Their customs channel and hand-over mode (-1: none) and vehicle type, drawn on arrival.
+    arrive_fee_infrastructure, arrive_fee_transloading : numpy.ndarray
+        Their fees (known on arrival: the gate, class, mode and vehicle decide them).
+    exit_truck, exit_t : numpy.ndarray
+        Trucks that left the system.
+    """
+
+    start: float
+    end: float
+    open_row: np.ndarray
+    open_truck: np.ndarray
+    open_stage: np.ndarray
+    open_t: np.ndarray
+    start_row: np.ndarray
+    start_t: np.ndarray
+    end_row: np.ndarray
+    end_t: np.ndarray
+    arrive_truck: np.ndarray
+    arrive_flow: np.ndarray
+    arrive_origin: np.ndarray
+    arrive_class: np.ndarray
+    arrive_t: np.ndarray
+    arrive_channel: np.ndarray
+    arrive_mode: np.ndarray
+    arrive_vehicle: np.ndarray
+    arrive_fee_infrastructure: np.ndarray
+    arrive_fee_transloading: np.ndarray
+    exit_truck: np.ndarray
+    exit_t: np.ndarray
+
+
+class Observer(Protocol):
+    """Receives a replication's events window by window (a reducer, a log writer, a collector)."""
+
+    def window(self, events: WindowEvents) -> None:
+        """Take the events of one window; windows come in time order and cover the run."""
+        ...
+
+
+# (name, typecode) of every buffer, grouped by the event they belong to; the first "_t" column is its time
+_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "open": (("open_truck", "i"), ("open_stage", "h"), ("open_t", "d")),
+    "start": (("start_row", "q"), ("start_t", "d")),
+    "end": (("end_row", "q"), ("end_t", "d")),
+    "arrive": (
+        ("arrive_flow", "h"),
+        ("arrive_origin", "h"),
+        ("arrive_class", "h"),
+        ("arrive_t", "d"),
+        ("arrive_channel", "b"),
+        ("arrive_mode", "b"),
+        ("arrive_vehicle", "h"),
+    ),
+    "exit": (("exit_truck", "i"), ("exit_t", "d")),
+}
+_NUMPY = {"i": np.int32, "h": np.int16, "d": np.float64, "q": np.int64, "b": np.int8}
+
+
+class EventBuffer:
+    """Append-only buffers of the current window, filled by the truck processes.
+
+    The buffers are plain ``array.array`` objects whose bound ``append`` methods the hot path
+    keeps as locals; :meth:`take` copies a window out and deletes it from the buffers in
+    place, so those bound methods stay valid for the whole run. Events are appended in
+    time order (the simulation clock never goes back), so a window is a prefix of every buffer.
+    """
 
     def __init__(self) -> None:
-        self.truck = array("i")
-        self.stage = array("h")
-        self.t_queue = array("d")
-        self.t_start = array("d")
-        self.t_end = array("d")
+        self.arrays: dict[str, array] = {name: array(code) for group in _GROUPS.values() for name, code in group}
+        self.rows = 0  # rows opened in earlier windows
+        self.trucks = 0  # trucks arrived in earlier windows
 
-    def open_row(self, truck: int, stage: int, now: float) -> int:
-        """Start a visit row (queue entry at ``now``) and return its index."""
-        row = len(self.t_queue)
-        self.truck.append(truck)
-        self.stage.append(stage)
-        self.t_queue.append(now)
-        self.t_start.append(math.nan)
-        self.t_end.append(math.nan)
-        return row
+    def appender(self, name: str) -> Callable[[Any], None]:
+        """The bound ``append`` of buffer ``name``, for the hot path."""
+        return self.arrays[name].append
 
-    def freeze(self) -> VisitLog:
-        """Read-only numpy views of the columns (no copy); the log must not grow afterwards."""
-        return VisitLog(
-            truck=np.frombuffer(self.truck, dtype=np.int32),
-            stage=np.frombuffer(self.stage, dtype=np.int16),
-            t_queue=np.frombuffer(self.t_queue, dtype=np.float64),
-            t_start=np.frombuffer(self.t_start, dtype=np.float64),
-            t_end=np.frombuffer(self.t_end, dtype=np.float64),
-        )
+    def take(self, end: float) -> dict[str, np.ndarray]:
+        """Copy out and remove every event with time < ``end``; later ones stay for the next window.
+
+        Returns the columns of :class:`WindowEvents` (without ``start`` and ``end``), with the
+        row ids of the opened rows and the truck ids of the arrivals counted from the run's start.
+        """
+        cols: dict[str, np.ndarray] = {}
+        for group, names in _GROUPS.items():
+            times = self.arrays[f"{group}_t"]
+            cut = _count_before(times, end)
+            for name, code in names:
+                buffer = self.arrays[name]
+                cols[name] = np.array(buffer[:cut], dtype=_NUMPY[code])
+                del buffer[:cut]
+        cols["open_row"] = self.rows + np.arange(len(cols["open_t"]), dtype=np.int64)
+        cols["arrive_truck"] = self.trucks + np.arange(len(cols["arrive_t"]), dtype=np.int32)
+        self.rows += len(cols["open_t"])
+        self.trucks += len(cols["arrive_t"])
+        return cols
+
+
+def _count_before(times: array, end: float) -> int:
+    """How many leading values of the (nondecreasing) ``times`` are below ``end``."""
+    n = len(times)
+    while n and times[n - 1] >= end:
+        n -= 1
+    return n
 
 
 @dataclass(frozen=True)
 class VisitLog:
-    """Frozen visit log: one row per truck and stage visit, times in minutes."""
+    """Frozen visit log: one row per truck and stage visit, times in minutes (NaN: not yet)."""
 
     truck: np.ndarray
     stage: np.ndarray
@@ -74,59 +171,52 @@ class VisitLog:
         return sum(a.nbytes for a in (self.truck, self.stage, self.t_queue, self.t_start, self.t_end))
 
 
-class Level:
-    """Time-weighted step function built from entry and exit times.
+@dataclass
+class Collector:
+    """An observer that keeps every event, to assemble the whole record of a run at its end."""
 
-    Each entity raises the level by its weight (one by default) at its entry time and lowers it at its exit time
-    (NaN exit: still there at the end).
+    parts: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
-    Parameters
-    ----------
-    enter, leave : numpy.ndarray
-        Entry and exit times in minutes.
-    weight : numpy.ndarray, optional
-        What each entity adds to the level (default 1, e.g. road metres per truck).
-    """
+    def window(self, events: WindowEvents) -> None:
+        """Keep the window's events."""
+        for name in WindowEvents.__dataclass_fields__:
+            if name not in ("start", "end"):
+                self.parts.setdefault(name, []).append(getattr(events, name))
 
-    def __init__(self, enter: np.ndarray, leave: np.ndarray, weight: np.ndarray | None = None) -> None:
-        done = ~np.isnan(leave)
-        left = leave[done]
-        times = np.concatenate((enter, left))
-        w = np.ones(len(enter)) if weight is None else np.asarray(weight, dtype=float)
-        steps = np.concatenate((w, -w[done]))
-        # sort by time; at equal times exits (-1) come before entries so the level never overshoots
-        order = np.lexsort((steps, times))
-        self.times = times[order] if len(order) else times
-        self.values = np.cumsum(steps[order]) if len(order) else np.empty(0)
-        widths = np.diff(self.times, append=self.times[-1] if len(self.times) else 0.0)
-        self._area = np.concatenate(([0.0], np.cumsum(self.values * widths)))
+    def column(self, name: str) -> np.ndarray:
+        """Every window's values of one event column, in order."""
+        parts = self.parts.get(name, [])
+        return np.concatenate(parts) if parts else np.empty(0)
 
-    def at(self, t: float | np.ndarray) -> np.ndarray:
-        """Level just after time ``t``."""
-        idx = np.searchsorted(self.times, t, side="right") - 1
-        return np.where(idx >= 0, self.values[np.maximum(idx, 0)] if len(self.values) else 0.0, 0.0)
+    def visits(self) -> VisitLog:
+        """The visit log: one row per opened row, in row order."""
+        rows = self.column("open_row").astype(np.int64)
+        n = len(rows)
+        t_start = np.full(n, np.nan)
+        t_end = np.full(n, np.nan)
+        t_start[self.column("start_row").astype(np.int64)] = self.column("start_t")
+        t_end[self.column("end_row").astype(np.int64)] = self.column("end_t")
+        return VisitLog(
+            truck=self.column("open_truck").astype(np.int32),
+            stage=self.column("open_stage").astype(np.int16),
+            t_queue=self.column("open_t").astype(np.float64),
+            t_start=t_start,
+            t_end=t_end,
+        )
 
-    def area(self, t: float | np.ndarray) -> np.ndarray:
-        """Integral of the level from 0 to ``t`` (level x minutes)."""
-        t = np.asarray(t, dtype=float)
-        idx = np.searchsorted(self.times, t, side="right") - 1
-        if not len(self.times):
-            return np.zeros_like(t)
-        safe = np.maximum(idx, 0)
-        partial = self._area[safe] + self.values[safe] * (t - self.times[safe])
-        return np.where(idx >= 0, partial, 0.0)
-
-    def mean(self, t0: float, t1: float) -> float:
-        """Time-average level on ``[t0, t1]``."""
-        return float((self.area(t1) - self.area(t0)) / (t1 - t0)) if t1 > t0 else float("nan")
-
-    def max(self, t0: float, t1: float) -> float:
-        """Largest level reached on ``[t0, t1]``."""
-        start = float(self.at(t0))
-        inside = (self.times > t0) & (self.times <= t1)
-        return max(start, float(self.values[inside].max())) if inside.any() else start
-
-    def window_means(self, edges: np.ndarray) -> np.ndarray:
-        """Time-average level on each interval between consecutive ``edges``."""
-        areas = self.area(edges)
-        return np.diff(areas) / np.diff(edges)
+    def trucks(self) -> dict[str, np.ndarray]:
+        """Per-truck columns in truck order (exit NaN when the truck was still in the system)."""
+        n = len(self.column("arrive_t"))
+        t_exit = np.full(n, np.nan)
+        t_exit[self.column("exit_truck").astype(np.int64)] = self.column("exit_t")
+        return {
+            "truck_flow": self.column("arrive_flow").astype(np.int16),
+            "truck_origin_flow": self.column("arrive_origin").astype(np.int16),
+            "truck_class": self.column("arrive_class").astype(np.int16),
+            "truck_channel": self.column("arrive_channel").astype(np.int8),
+            "truck_mode": self.column("arrive_mode").astype(np.int8),
+            "truck_fee_infrastructure": self.column("arrive_fee_infrastructure").astype(np.float64),
+            "truck_fee_transloading": self.column("arrive_fee_transloading").astype(np.float64),
+            "t_arrive": self.column("arrive_t").astype(np.float64),
+            "t_exit": t_exit,
+        }

@@ -4,32 +4,40 @@ A :class:`Model` is built fresh for every replication from a frozen :class:`Scen
 all runtime state lives here, none on the scenario. The truck's journey reads top to
 bottom in :meth:`Model._truck`: it may be diverted on arrival, then for each step of its
 route it either takes a yard slot (keeping it until the next yard or the exit) or waits
-for a server, for opening hours and under caps, and is served. Random draws are made
-when the run is set up (:mod:`simulator.engine.draws`).
+for a server, for opening hours and under caps, and is served. Arrivals and every per-truck
+random draw are made a block of trucks at a time as the run goes (:mod:`.arrivals`,
+:mod:`.draws`), from named streams, so they do not depend on the block size.
+
+What happens is appended to an :class:`~simulator.engine.eventlog.EventBuffer` and handed to
+the observers one simulated week at a time; :func:`simulate` collects it into a
+:class:`~simulator.engine.output.RunOutput`.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from simulator.engine.arrivals import arrival_times, class_rates, draw_classes
+from simulator.engine.arrivals import ArrivalStream, class_rates, draw_classes
 from simulator.engine.calendar_rules import season_factors
-from simulator.engine.draws import FlowDraws, Step, draw_flow
-from simulator.engine.eventlog import EventLog
+from simulator.engine.draws import FlowDrawer, FlowDraws, Step
+from simulator.engine.eventlog import WINDOW_MIN, Collector, EventBuffer, Observer, WindowEvents
 from simulator.engine.fees import draw_vehicles, truck_fees
-from simulator.engine.output import RunOutput
+from simulator.engine.output import RunLayout, RunOutput, layout_of
 from simulator.engine.plant import Plant, build_plant
 from simulator.engine.streams import RandomStreams
 from simulator.scenario.models import Scenario
-from simulator.scenario.types import parse_clock
 
-__all__ = ["Model", "RunOutput", "simulate"]
+__all__ = ["WINDOW_MIN", "Model", "RunOutput", "simulate"]
+
+Progress = Callable[[float, float], None]
 
 
 @dataclass
@@ -40,13 +48,70 @@ class _Diversion:
     above: int | None
     travel: float
     target: int
-    u: list[float]
-    draws: FlowDraws
+    drawer: FlowDrawer
+    u_gen: np.random.Generator
 
     def triggered(self) -> bool:
         yard = self.yard
         full = self.when_full and yard.busy >= yard.servers
         return full or (self.above is not None and len(yard.queue) > self.above)
+
+
+class _Block:
+    """The next trucks of one flow: arrival times, classes, vehicles and every draw."""
+
+    __slots__ = ("channel", "cls", "div", "div_channel", "div_mode", "div_u", "draws", "mode", "times", "vehicle")
+
+    def __init__(self, times: np.ndarray, cls: np.ndarray, vehicle: np.ndarray, draws: FlowDraws) -> None:
+        self.times = times.tolist()
+        self.cls = cls.tolist()
+        self.vehicle = vehicle.tolist()
+        self.draws = draws
+        self.channel = draws.channel.tolist()
+        self.mode = draws.mode.tolist()
+        self.div: FlowDraws | None = None
+        self.div_u: list[float] = []
+        self.div_channel: list[int] = []
+        self.div_mode: list[int] = []
+
+
+class _Flow:
+    """One flow's arrival stream and drawers, drawn a block at a time."""
+
+    def __init__(self, model: Model, gname: str, fname: str) -> None:
+        sc = model.scenario
+        gate = sc.gates[gname]
+        flow = gate.flows[fname]
+        self.key = key = f"{gname}:{fname}"
+        shift = gate.offset(sc.run) - sc.run.utc_offset_h
+        self.rates = class_rates(
+            flow, sc.run, model.class_names, season_factors(sc, gname, flow.direction, shift), shift
+        )
+        streams = model.streams
+        self.arrivals = ArrivalStream(self.rates.sum(axis=1), streams.get(f"arrivals:{key}"), model.multiplier)
+        self.class_gen = streams.get(f"class:{key}")
+        self.vehicle_gen = streams.get(f"vehicle:{key}")
+        self.drawer = FlowDrawer(gate, gname, flow, key, model.class_names, streams, model.plant.lookup(gname))
+        self.fees = sc.fees
+        self.classes = model.class_names
+        self.diversion: _Diversion | None = None
+
+    def next_block(self) -> _Block | None:
+        """The next block of trucks, or None when the flow has no more arrivals."""
+        times = self.arrivals.next_block()
+        if not len(times):
+            return None
+        n = len(times)
+        cls = draw_classes(times, self.rates, self.class_gen.random(n))
+        vehicle = draw_vehicles(self.fees, self.classes, cls, self.vehicle_gen.random(n))
+        block = _Block(times, cls, vehicle, self.drawer.block(cls))
+        div = self.diversion
+        if div is not None:
+            block.div = div.drawer.block(cls)
+            block.div_u = div.u_gen.random(n).tolist()
+            block.div_channel = block.div.channel.tolist()
+            block.div_mode = block.div.mode.tolist()
+        return block
 
 
 class Model:
@@ -72,40 +137,34 @@ class Model:
         self.streams = RandomStreams(scenario.run.seed if seed is None else seed, replication)
         self.multiplier = demand_multiplier
         self.env = simpy.Environment()
-        self.log = EventLog()
+        self.buffer = EventBuffer()
         self.horizon = scenario.run.days * 1440.0
         self.class_names = tuple(scenario.cargo_classes)
         self.plant: Plant = build_plant(scenario)
         self.flow_keys = [(g, f) for g, gate in scenario.gates.items() for f in gate.flows]
-        arrivals: list[np.ndarray] = []
-        classes: list[np.ndarray] = []
-        self.draws: list[FlowDraws] = []
-        self.vehicles: list[np.ndarray] = []
-        for gname, fname in self.flow_keys:
-            t, cls, draws = self._prepare_flow(gname, fname)
-            arrivals.append(t)
-            classes.append(cls)
-            self.draws.append(draws)
-        self.diversions = [self._diversion(g, f, classes[i]) for i, (g, f) in enumerate(self.flow_keys)]
-        self._merge_arrivals(arrivals, classes)
-
-    def _prepare_flow(self, gname: str, fname: str) -> tuple[np.ndarray, np.ndarray, FlowDraws]:
-        """Draw the flow's arrivals, classes and per-stage attributes from named streams."""
-        sc = self.scenario
-        gate = sc.gates[gname]
-        flow = gate.flows[fname]
-        key = f"{gname}:{fname}"
-        shift = gate.offset(sc.run) - sc.run.utc_offset_h
-        rates = class_rates(flow, sc.run, self.class_names, season_factors(sc, gname, flow.direction, shift), shift)
-        t = arrival_times(rates.sum(axis=1), self.streams.get(f"arrivals:{key}"), self.multiplier)
-        cls = draw_classes(t, rates, self.streams.get(f"class:{key}").random(len(t)))
-        self.vehicles.append(
-            draw_vehicles(sc.fees, self.class_names, cls, self.streams.get(f"vehicle:{key}").random(len(t)))
+        self.layout: RunLayout = layout_of(scenario, self.plant, self.flow_keys, replication)
+        self.flows = [_Flow(self, g, f) for g, f in self.flow_keys]
+        for fi, (g, f) in enumerate(self.flow_keys):
+            self.flows[fi].diversion = self._diversion(g, f)
+        self.diversions = [flow.diversion for flow in self.flows]
+        names = ("open_truck", "open_stage", "open_t", "start_row", "start_t", "end_row", "end_t")
+        self._log = tuple(self.buffer.appender(n) for n in names)
+        self._arrive = tuple(
+            self.buffer.appender(n)
+            for n in (
+                "arrive_flow",
+                "arrive_origin",
+                "arrive_class",
+                "arrive_t",
+                "arrive_channel",
+                "arrive_mode",
+                "arrive_vehicle",
+            )
         )
-        draws = draw_flow(gate, gname, flow, key, self.class_names, cls, self.streams, self.plant.lookup(gname))
-        return t, cls, draws
+        self._exit = (self.buffer.appender("exit_truck"), self.buffer.appender("exit_t"))
+        self._next_row = itertools.count().__next__
 
-    def _diversion(self, gname: str, fname: str, cls: np.ndarray) -> _Diversion | None:
+    def _diversion(self, gname: str, fname: str) -> _Diversion | None:
         sc = self.scenario
         spec = sc.gates[gname].diversion
         if spec is None:
@@ -116,66 +175,87 @@ class Model:
         target_flow = next(f for f, fl in sc.gates[spec.to].flows.items() if fl.direction == flow.direction)
         target = self.flow_keys.index((spec.to, target_flow))
         key = f"divert:{gname}:{fname}"
-        draws = draw_flow(
-            sc.gates[spec.to],
+        target_gate = sc.gates[spec.to]
+        drawer = FlowDrawer(
+            target_gate,
             spec.to,
-            sc.gates[spec.to].flows[target_flow],
+            target_gate.flows[target_flow],
             key,
             self.class_names,
-            cls,
             self.streams,
             self.plant.lookup(spec.to),
         )
         yard = self.plant.lookup(gname)(flow.route[0])
-        u = self.streams.get(key).random(len(cls)).tolist()
         return _Diversion(
-            yard, spec.share, spec.when_yard_full, spec.road_queue_above, spec.travel_min, target, u, draws
+            yard,
+            spec.share,
+            spec.when_yard_full,
+            spec.road_queue_above,
+            spec.travel_min,
+            target,
+            drawer,
+            self.streams.get(key),
         )
 
-    def _merge_arrivals(self, arrivals: list[np.ndarray], classes: list[np.ndarray]) -> None:
-        counts = [len(a) for a in arrivals]
-        flow_of = np.repeat(np.arange(len(arrivals), dtype=np.int16), counts)
-        index_in_flow = np.concatenate([np.arange(c) for c in counts]) if counts else np.empty(0, int)
-        times = np.concatenate(arrivals) if arrivals else np.empty(0)
-        order = np.argsort(times, kind="stable")
-        self.t_arrive = times[order]
-        self.truck_flow = flow_of[order]
-        self.truck_index = index_in_flow[order]
-        self.truck_class = (np.concatenate(classes) if classes else np.empty(0, np.int16))[order]
-        self.truck_vehicle = (np.concatenate(self.vehicles) if self.vehicles else np.empty(0, np.int16))[order]
-        self.t_exit = [math.nan] * len(order)
-        self.arrived = self.t_arrive.tolist()
-        self.diverted = [-1] * len(order)
-
     def _source(self) -> Generator[simpy.Event, Any, None]:
+        """Start every truck at its arrival time, merging the flows in time order (ties: flow order)."""
         env = self.env
-        times = self.t_arrive.tolist()
-        flows = self.truck_flow.tolist()
-        idx = self.truck_index.tolist()
-        classes = self.truck_class.tolist()
-        arrived = self.arrived
-        for tid, t in enumerate(times):
+        blocks: list[_Block | None] = [flow.next_block() for flow in self.flows]
+        heap = [(b.times[0], fi, 0) for fi, b in enumerate(blocks) if b is not None]
+        heapq.heapify(heap)
+        tid = 0
+        while heap:
+            t, fi, j = heap[0]
             delay = t - env.now
             if delay > 0:
                 yield env.timeout(delay)
-            arrived[tid] = env.now  # the clock's value, so a truck's first t_queue equals its arrival exactly
-            fi, ci = flows[tid], classes[tid]
-            env.process(self._truck(tid, idx[tid], fi, self.draws[fi].routes[ci], ci))
+            block = blocks[fi]
+            assert block is not None
+            env.process(self._truck(tid, fi, j, block))
+            tid += 1
+            j += 1
+            if j == len(block.times):
+                block = blocks[fi] = self.flows[fi].next_block()
+                j = 0
+            if block is None:
+                heapq.heappop(heap)
+            else:
+                heapq.heapreplace(heap, (block.times[j], fi, j))
 
-    def _truck(self, tid: int, k: int, fi: int, route: Sequence[Step], ci: int) -> Generator[simpy.Event, Any, None]:
+    def _truck(self, tid: int, fi: int, j: int, block: _Block) -> Generator[simpy.Event, Any, None]:
         env = self.env
-        log = self.log
+        ci = block.cls[j]
+        route: Sequence[Step] = block.draws.routes[ci]
         div = self.diversions[fi]
-        if div is not None and div.u[k] < div.share and div.triggered():
-            self.diverted[tid] = div.target
-            route = div.draws.routes[ci]
-            if div.travel > 0:
-                yield env.timeout(div.travel)
+        f_arrive, f_origin, f_class, f_t, f_channel, f_mode, f_vehicle = self._arrive
+        diverted = div is not None and block.div_u[j] < div.share and div.triggered()
+        if diverted:
+            assert div is not None and block.div is not None
+            route = block.div.routes[ci]
+            f_arrive(div.target)
+            f_origin(fi)
+            f_channel(block.div_channel[j])
+            f_mode(block.div_mode[j])
+        else:
+            f_arrive(fi)
+            f_origin(-1)
+            f_channel(block.channel[j])
+            f_mode(block.mode[j])
+        f_class(ci)
+        f_t(env.now)
+        f_vehicle(block.vehicle[j])
+        if diverted and div is not None and div.travel > 0:
+            yield env.timeout(div.travel)
+        o_truck, o_stage, o_t, s_row, s_t, e_row, e_t = self._log
+        next_row = self._next_row
         held: tuple[Any, int] | None = None
         for stage, service, visits, is_yard in route:
-            if visits is not None and not visits[k]:
+            if visits is not None and not visits[j]:
                 continue
-            row = log.open_row(tid, stage.index, env.now)
+            row = next_row()
+            o_truck(tid)
+            o_stage(stage.index)
+            o_t(env.now)
             if stage.busy < stage.servers:
                 stage.busy += 1
             else:
@@ -183,7 +263,8 @@ class Model:
                 stage.queue.append(turn)
                 yield turn
             if is_yard:
-                log.t_start[row] = env.now
+                s_row(row)
+                s_t(env.now)
                 if held is not None:
                     self._release(*held)
                 held = (stage, row)
@@ -196,88 +277,87 @@ class Model:
                     yield env.timeout(start - env.now) if start < math.inf else env.event()
                 if stage.caps is not None:
                     stage.caps.consume(env.now)
-            log.t_start[row] = env.now
-            yield env.timeout(service[k])  # type: ignore[index]
-            log.t_end[row] = env.now
+            s_row(row)
+            s_t(env.now)
+            yield env.timeout(service[j])  # type: ignore[index]
+            e_row(row)
+            e_t(env.now)
             if stage.queue:
                 stage.queue.popleft().succeed()
             else:
                 stage.busy -= 1
         if held is not None:
             self._release(*held)
-        self.t_exit[tid] = env.now
+        x_truck, x_t = self._exit
+        x_truck(tid)
+        x_t(env.now)
 
     def _release(self, yard: Any, row: int) -> None:
-        self.log.t_end[row] = self.env.now
+        _, _, _, _, _, e_row, e_t = self._log
+        e_row(row)
+        e_t(self.env.now)
         if yard.queue:
             yard.queue.popleft().succeed()
         else:
             yard.busy -= 1
 
-    def run(self) -> RunOutput:
-        """Run to the horizon and return the frozen records."""
-        self.env.process(self._source())
-        self.env.run(until=self.horizon)
-        return self._output()
+    def _windows(self, observers: Sequence[Observer], progress: Progress | None) -> Generator[simpy.Event, Any, None]:
+        """Hand the observers each window's events (the last window comes from :meth:`run`)."""
+        start = 0.0
+        while start + WINDOW_MIN < self.horizon:
+            end = start + WINDOW_MIN
+            yield self.env.timeout(end - self.env.now)
+            self._hand_over(start, end, observers)
+            if progress is not None:
+                progress(end, self.horizon)
+            start = end
+        self._last_start = start
 
-    def _truck_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        served = np.where(np.array(self.diverted, dtype=np.int16) >= 0, self.diverted, self.truck_flow).astype(np.int16)
-        channel = np.full(len(served), -1, dtype=np.int8)
-        mode = np.full(len(served), -1, dtype=np.int8)
-        diverted = np.array(self.diverted, dtype=np.int16) >= 0
-        for fi, draws in enumerate(self.draws):
-            sel = (self.truck_flow == fi) & ~diverted
-            channel[sel] = draws.channel[self.truck_index[sel]]
-            mode[sel] = draws.mode[self.truck_index[sel]]
-            div = self.diversions[fi]
-            if div is not None:
-                sel = (self.truck_flow == fi) & diverted
-                channel[sel] = div.draws.channel[self.truck_index[sel]]
-                mode[sel] = div.draws.mode[self.truck_index[sel]]
-        origin = np.where(diverted, self.truck_flow, -1).astype(np.int16)
-        return served, channel, mode, origin
-
-    def _output(self) -> RunOutput:
-        sc = self.scenario
-        gate_names = tuple(sc.gates)
-        served, channel, mode, origin = self._truck_attributes()
-        flow_gate = np.array([gate_names.index(g) for g, _ in self.flow_keys], dtype=np.int16)
-        flow_direction = tuple(sc.gates[g].flows[f].direction for g, f in self.flow_keys)
-        direction = np.array(flow_direction)[served] if len(served) else np.empty(0, str)
-        infra, trans = truck_fees(sc, flow_gate[served], direction, self.truck_class, mode, self.truck_vehicle)
-        return RunOutput(
-            scenario=sc.name,
-            replication=self.replication,
-            start_date=sc.run.start_date,
-            horizon_min=self.horizon,
-            warmup_min=sc.run.warmup_days * 1440.0,
-            gate_names=gate_names,
-            gate_road_m=np.array([g.road_m_per_truck for g in sc.gates.values()]),
-            flow_names=tuple(f"{g}.{f}" for g, f in self.flow_keys),
-            flow_gate=flow_gate,
-            flow_direction=flow_direction,
-            class_names=self.class_names,
-            class_perishable=np.array([c.perishable for c in sc.cargo_classes.values()], dtype=bool),
-            backlog_clock_min=float(parse_clock(sc.reporting.backlog_clock)),
-            perishable_threshold_h=sc.reporting.perishable_threshold_h,
-            **self.plant.describe(gate_names),
-            truck_flow=served,
-            truck_origin_flow=origin,
-            truck_class=self.truck_class,
-            truck_channel=channel,
-            truck_mode=mode,
-            truck_fee_infrastructure=infra,
-            truck_fee_transloading=trans,
-            t_arrive=np.array(self.arrived, dtype=np.float64),
-            t_exit=np.array(self.t_exit, dtype=np.float64),
-            visits=self.log.freeze(),
+    def _hand_over(self, start: float, end: float, observers: Sequence[Observer]) -> None:
+        cols = self.buffer.take(end)
+        lay = self.layout
+        flow = cols["arrive_flow"].astype(np.int64)
+        gate = lay.flow_gate[flow] if len(flow) else np.empty(0, np.int16)
+        direction = np.array(lay.flow_direction)[flow] if len(flow) else np.empty(0, str)
+        infra, trans = truck_fees(
+            self.scenario, gate, direction, cols["arrive_class"], cols["arrive_mode"], cols["arrive_vehicle"]
         )
+        events = WindowEvents(
+            start=start, end=end, arrive_fee_infrastructure=infra, arrive_fee_transloading=trans, **cols
+        )
+        for observer in observers:
+            observer.window(events)
+
+    def run(self, observers: Sequence[Observer] = (), progress: Progress | None = None) -> None:
+        """Run to the horizon, handing every window of events to ``observers`` in time order.
+
+        Parameters
+        ----------
+        observers : sequence of Observer
+            Each gets :meth:`~simulator.engine.eventlog.Observer.window` once per simulated
+            week; the last window ends at the horizon and holds everything still pending.
+        progress : callable, optional
+            Called as ``progress(simulated_minutes, horizon_minutes)`` after each window.
+        """
+        self._last_start = 0.0
+        self.env.process(self._source())
+        self.env.process(self._windows(observers, progress))
+        self.env.run(until=self.horizon)
+        self._hand_over(self._last_start, math.inf, observers)
+        if progress is not None:
+            progress(self.horizon, self.horizon)
+
+    def output(self) -> RunOutput:
+        """Run to the horizon and return the whole record (every event kept in memory)."""
+        collector = Collector()
+        self.run([collector])
+        return RunOutput.collect(self.layout, collector)
 
 
 def simulate(
     scenario: Scenario, replication: int = 0, seed: int | None = None, demand_multiplier: float = 1.0
 ) -> RunOutput:
-    """Build and run one replication of ``scenario``.
+    """Build and run one replication of ``scenario`` and return its whole record.
 
     Parameters
     ----------
@@ -290,4 +370,4 @@ def simulate(
     demand_multiplier : float
         Scales every flow's arrival rate (common random numbers are kept).
     """
-    return Model(scenario, replication, seed, demand_multiplier).run()
+    return Model(scenario, replication, seed, demand_multiplier).output()

@@ -58,7 +58,7 @@ def _schedule(
     sname: str | None,
     side: str,
     offset: float,
-    hours: list[str] | None,
+    hours: Sequence[str] | None,
     weekdays: Sequence[str],
 ) -> OpenSchedule | None:
     cuts = closure_spans(sc, gname, sname, side, offset)

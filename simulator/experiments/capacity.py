@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analysis.kpis import STAGE_KPIS, TRUCK_KPIS
-from simulator.analysis.stats import t_interval
+from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
+from simulator.analysis.stats import busiest_stages, t_interval
 from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.executors import Executor
 from simulator.experiments.replication import ReplicationResult, replication_tasks, run_tasks
@@ -286,7 +286,7 @@ def _result(
     mean = min(max(mean, lo), hi) if mean == mean else lo
     res = ev(lo)
     summary = res.summary
-    util = summary[(summary.scope == "stage") & (summary.kpi == "utilisation")].sort_values("mean", ascending=False)
+    util = busiest_stages(summary)
     return CapacityResult(
         scenario=base.name,
         target=target,
@@ -300,7 +300,7 @@ def _result(
         throughput_per_day=res.kpi("throughput_per_day"),
         kpi_at_capacity=res.kpi(target.kpi, target.scope, target.key),
         bottleneck=str(util.key.iloc[0]) if len(util) else "",
-        bottleneck_utilisation=float(util["mean"].iloc[0]) if len(util) else float("nan"),
+        bottleneck_utilisation=float(util.utilisation.iloc[0]) if len(util) else float("nan"),
         evaluations=ev.log,
         met_at_base=ev.meets(1.0),
     )

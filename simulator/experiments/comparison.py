@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from simulator.analysis.stats import summarise, t_interval
+from simulator.analysis.stats import busiest_stages, summarise, t_interval
 from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.executors import Executor, make_executor
 from simulator.experiments.files import atomic_write_bytes, manifest, to_json
@@ -203,7 +203,7 @@ def _kpi_set(res: Results) -> set[str]:
 
 
 def _bottlenecks(results: dict[str, Results]) -> pd.DataFrame:
-    """Utilisation of every stage; ``busiest`` marks the top stage of each scenario's gates."""
+    """Utilisation of every stage; ``busiest`` marks each gate's bottleneck (:func:`busiest_stages`)."""
     frames = []
     for label, res in results.items():
         s = res.summary
@@ -211,9 +211,10 @@ def _bottlenecks(results: dict[str, Results]) -> pd.DataFrame:
         frame = u[["key", "mean", "ci_low", "ci_high"]].set_axis(BOTTLENECK_COLUMNS[1:5], axis=1)
         frame = frame.reset_index(drop=True).assign(busiest=False)
         frame.insert(0, "scenario", label)
-        valid = frame[frame.utilisation_mean.notna()]
-        gate = valid.stage.str.split(".", n=1).str[0]
-        frame.loc[valid.groupby(gate).utilisation_mean.idxmax().to_numpy(), "busiest"] = True
+        ranked = busiest_stages(s)
+        gate = ranked.key.str.split(".", n=1).str[0]
+        top = set(ranked.groupby(gate, sort=False).key.first())
+        frame.loc[frame.stage.isin(top), "busiest"] = True
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BOTTLENECK_COLUMNS)
 
@@ -263,9 +264,11 @@ class Comparison:
 
     def busiest(self) -> dict[str, tuple[str, float]]:
         """``(stage, mean utilisation)`` of the busiest stage per scenario (``""``, NaN if none)."""
-        b = self.bottlenecks.dropna(subset=["utilisation_mean"])
-        top = b.loc[b.groupby("scenario", sort=False).utilisation_mean.idxmax()]
-        found = {str(k): (str(s), float(u)) for k, s, u in zip(top.scenario, top.stage, top.utilisation_mean)}
+        found = {}
+        for label, res in self.results.items():
+            ranked = busiest_stages(res.summary)
+            if len(ranked):
+                found[label] = (str(ranked.key.iloc[0]), float(ranked.utilisation.iloc[0]))
         return {label: found.get(label, ("", float("nan"))) for label in self.results}
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from simulator.analysis.kpis import replication_kpis, timeseries
-from simulator.analysis.tables import fees_by_month, trs_table
-from simulator.engine.model import RunOutput, simulate
+from simulator.analysis.reducer import Reducer, Reduction
+from simulator.engine.eventlog import Collector, Observer
+from simulator.engine.model import Model
+from simulator.engine.output import RunOutput
 from simulator.experiments.cache import ReplicationCache
+from simulator.experiments.eventlog_frame import event_log_frame
 from simulator.experiments.executors import Executor, make_executor
 from simulator.experiments.results import Results
 from simulator.scenario.models import Scenario
@@ -30,14 +32,35 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class ReplicationResult:
-    """KPIs, hourly levels, TRS and fee tables and (optionally) the raw records of one replication."""
+    """What one replication is kept as: its reduction (KPIs, hourly levels, TRS and fee tables),
+    and, when asked for, its event log as a table (``log``) and its whole record (``output``,
+    only in the process that ran it: it is neither cached nor needed to rebuild the results).
+    """
 
     replication: int
-    kpis: pd.DataFrame
-    timeseries: pd.DataFrame
-    output: RunOutput | None
-    trs: pd.DataFrame
-    fees: pd.DataFrame
+    reduction: Reduction
+    log: pd.DataFrame | None = None
+    output: RunOutput | None = None
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """``replication, scope, key, kpi, value``."""
+        return self.reduction.kpis
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Hourly levels: ``replication, time_h, scope, key, metric, value``."""
+        return self.reduction.timeseries()
+
+    @property
+    def trs(self) -> pd.DataFrame:
+        """The replication's Time Release Study table."""
+        return self.reduction.trs
+
+    @property
+    def fees(self) -> pd.DataFrame:
+        """The replication's fees by gate and month."""
+        return self.reduction.fees
 
 
 @dataclass(frozen=True)
@@ -51,13 +74,9 @@ class Task:
     demand_multiplier: float = 1.0
 
     def cache_key(self) -> str:
-        """Key of this task's result in a :class:`ReplicationCache`."""
+        """Key of this task's reduction in a :class:`ReplicationCache` (the log does not change it)."""
         return ReplicationCache.key(
-            self.scenario.digest(),
-            self.seed,
-            self.replication,
-            keep_log=self.keep_log,
-            demand_multiplier=self.demand_multiplier,
+            self.scenario.result_digest(), self.seed, self.replication, demand_multiplier=self.demand_multiplier
         )
 
 
@@ -68,7 +87,7 @@ def run_replication(
     keep_log: bool = True,
     demand_multiplier: float = 1.0,
 ) -> ReplicationResult:
-    """Simulate one replication and reduce it to KPIs.
+    """Simulate one replication, reducing its events to KPIs as the run goes.
 
     Parameters
     ----------
@@ -79,19 +98,20 @@ def run_replication(
     seed : int, optional
         Overrides ``scenario.run.seed``.
     keep_log : bool
-        Keep the event log in the result (it is pickled back from worker processes).
+        Also keep the event log (and the whole record) in the result.
     demand_multiplier : float
         Scales every flow's arrival rate (common random numbers are kept).
     """
-    out = simulate(scenario, replication, seed, demand_multiplier)
-    return ReplicationResult(
-        replication,
-        replication_kpis(out),
-        timeseries(out),
-        out if keep_log else None,
-        trs_table(out),
-        fees_by_month(out),
-    )
+    model = Model(scenario, replication, seed, demand_multiplier)
+    reducer = Reducer(model.layout)
+    observers: list[Observer] = [reducer]
+    collector = Collector() if keep_log else None
+    if collector is not None:
+        observers.append(collector)
+    model.run(observers)
+    output = RunOutput.collect(model.layout, collector) if collector is not None else None
+    log = event_log_frame(output) if output is not None else None
+    return ReplicationResult(replication, reducer.finish(), log, output)
 
 
 def execute(task: Task) -> ReplicationResult:
@@ -123,8 +143,8 @@ def run_tasks(
     keys = [t.cache_key() for t in tasks] if cache is not None else []
     if cache is not None:
         for i, key in enumerate(keys):
-            hit = cache.get(key)
-            if isinstance(hit, ReplicationResult):
+            hit = cache.get(key, with_log=tasks[i].keep_log)
+            if hit is not None:
                 results[i] = hit
     if progress is not None and results:
         progress(len(results), total)

@@ -9,16 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from simulator.analysis.stats import stability, summarise
 from simulator.analysis.tables import summarise_fees, summarise_trs
-from simulator.engine.model import RunOutput
+from simulator.engine.output import RunOutput
+from simulator.experiments.eventlog_frame import event_log_frame
 from simulator.experiments.files import atomic_write_bytes, gzip_bytes, manifest, to_json
 from simulator.scenario.models import Scenario
-from simulator.scenario.types import CHANNELS, MODES
 
 if TYPE_CHECKING:
     from simulator.experiments.replication import ReplicationResult
@@ -52,7 +51,10 @@ class Results:
     timeseries : pandas.DataFrame
         Hourly levels per replication (see :func:`simulator.analysis.kpis.timeseries`).
     outputs : list of RunOutput
-        Raw records per replication (empty when the log was not kept).
+        Whole records of the replications run in this process with their log kept (not of
+        those read back from the cache).
+    logs : list of pandas.DataFrame
+        The event log of every replication that kept it.
     trs : pandas.DataFrame
         Time Release Study table over replications (see :func:`simulator.analysis.tables.summarise_trs`).
     fees : pandas.DataFrame
@@ -67,6 +69,7 @@ class Results:
     outputs: list[RunOutput] = field(default_factory=list)
     trs: pd.DataFrame = field(default_factory=pd.DataFrame)
     fees: pd.DataFrame = field(default_factory=pd.DataFrame)
+    logs: list[pd.DataFrame] = field(default_factory=list)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, seed: int, results: Sequence[ReplicationResult]) -> Results:
@@ -76,14 +79,15 @@ class Results:
         outputs = [r.output for r in results if r.output is not None]
         trs = summarise_trs(pd.concat([r.trs for r in results], ignore_index=True))
         fees = summarise_fees(pd.concat([r.fees for r in results], ignore_index=True))
-        return cls(scenario, seed, reps, summarise(reps), series, outputs, trs, fees)
+        logs = [r.log for r in results if r.log is not None]
+        return cls(scenario, seed, reps, summarise(reps), series, outputs, trs, fees, logs)
 
     @functools.cached_property
     def trucks(self) -> pd.DataFrame:
         """The event log of every replication: one row per truck and stage visit."""
-        if not self.outputs:
+        if not self.logs:
             return event_log_frame(None)
-        return pd.concat([event_log_frame(o) for o in self.outputs], ignore_index=True)
+        return pd.concat(self.logs, ignore_index=True)
 
     @functools.cached_property
     def stability(self) -> pd.DataFrame:
@@ -192,51 +196,3 @@ class Results:
             info["wall_time_s"] = round(time.perf_counter() - started, 3)
         atomic_write_bytes(folder / "manifest.json", to_json(manifest(files, info)).encode("utf-8"))
         return folder
-
-
-_LOG_COLUMNS = [
-    "replication",
-    "truck",
-    "gate",
-    "flow",
-    "direction",
-    "cargo_class",
-    "t_arrive_min",
-    "t_exit_min",
-    "channel",
-    "handover_mode",
-    "diverted_from",
-    "stage",
-    "t_queue_min",
-    "t_start_min",
-    "t_end_min",
-]
-
-
-def event_log_frame(out: RunOutput | None) -> pd.DataFrame:
-    """One replication's event log as a table: one row per truck and stage visit."""
-    if out is None:
-        return pd.DataFrame({c: [] for c in _LOG_COLUMNS})
-    v = out.visits
-    flow = out.truck_flow[v.truck]
-    gate_of_flow = np.array(out.gate_names)[out.flow_gate]
-    return pd.DataFrame(
-        {
-            "replication": out.replication,
-            "truck": v.truck,
-            "gate": gate_of_flow[flow],
-            "flow": np.array([f.split(".", 1)[1] for f in out.flow_names])[flow],
-            "direction": np.array(out.flow_direction)[flow],
-            "cargo_class": np.array(out.class_names)[out.truck_class[v.truck]],
-            "t_arrive_min": out.t_arrive[v.truck],
-            "t_exit_min": out.t_exit[v.truck],
-            "channel": np.array(["", *CHANNELS])[out.truck_channel[v.truck] + 1],
-            "handover_mode": np.array(["", *MODES])[out.truck_mode[v.truck] + 1],
-            "diverted_from": np.array(["", *out.flow_names])[out.truck_origin_flow[v.truck] + 1],
-            "stage": np.array([s.split(".", 1)[1] for s in out.stage_names])[v.stage],
-            "t_queue_min": v.t_queue,
-            "t_start_min": v.t_start,
-            "t_end_min": v.t_end,
-        },
-        columns=_LOG_COLUMNS,
-    )

@@ -127,7 +127,7 @@ def apply_lever(scenario: Scenario, spec: SpecLike, index: int = 0) -> Scenario:
     except LeverError as exc:
         raise LeverError([((*path, *p), m) for p, m in exc.problems]) from None
     entry = describe_lever(lever.lever, params)
-    return new.model_copy(update={"provenance": [*new.provenance, entry]})
+    return new.model_copy(update={"provenance": (*new.provenance, entry)})
 
 
 def apply_levers(scenario: Scenario, specs: Sequence[SpecLike] | None = None) -> Scenario:
@@ -152,7 +152,7 @@ def apply_levers(scenario: Scenario, specs: Sequence[SpecLike] | None = None) ->
         With key paths ``levers.<i>.<param>`` for the first lever that cannot be applied.
     """
     todo = list(scenario.levers if specs is None else specs)
-    current = scenario.model_copy(update={"levers": []}) if scenario.levers else scenario
+    current = scenario.model_copy(update={"levers": ()}) if scenario.levers else scenario
     for i, spec in enumerate(todo):
         current = apply_lever(current, spec, i)
     return current

@@ -78,7 +78,7 @@ class Draft:
 
     def __init__(self, scenario: Scenario) -> None:
         self.sc = scenario
-        self.data: dict[str, Any] = scenario.model_dump()
+        self.data: dict[str, Any] = scenario.model_dump(mode="json")  # plain dicts and lists, to edit
         self.problems: Problems = []
 
     def fail(self, path: Path, message: str) -> None:

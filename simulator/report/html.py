@@ -10,6 +10,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from simulator.analysis.registry import KPIS
 from simulator.report.i18n import fmt_ci, fmt_number, fmt_percent, t
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "table",
 ]
 
-PERCENT_KPIS = frozenset({"utilisation", "perishable_late_share"})
+PERCENT_KPIS = frozenset(k for k, entry in KPIS.items() if entry.percent)
 
 CSS = """
 @page { size: A4; margin: 15mm }
@@ -137,12 +138,9 @@ def png_html(png: bytes, title: str, caption: str) -> Raw:
 
 
 def kpi_decimals(kpi: str) -> int:
-    """Decimals a KPI is shown with: hours and km 2, fees 0, the rest 1."""
-    if kpi.startswith("fees_"):
-        return 0
-    if "_h_" in kpi or "_km_" in kpi or kpi == "backlog_growth_per_day":
-        return 2
-    return 1
+    """Decimals a KPI is shown with (of its percentage, for a share), from the KPI registry; 1 if unknown."""
+    entry = KPIS.get(kpi)
+    return entry.decimals if entry is not None else 1
 
 
 def kpi_ci(kpi: str, entry: dict[str, Any] | None, lang: str, short: bool = True) -> str:
@@ -150,7 +148,7 @@ def kpi_ci(kpi: str, entry: dict[str, Any] | None, lang: str, short: bool = True
     if not entry:
         return "–"
     percent = kpi in PERCENT_KPIS
-    decimals = 1 if percent else kpi_decimals(kpi)
+    decimals = kpi_decimals(kpi)
     return fmt_ci(entry.get("mean"), entry.get("ci_low"), entry.get("ci_high"), lang, decimals, short, percent)
 
 
@@ -164,7 +162,7 @@ def kpi_range(kpi: str, entry: dict[str, Any] | None, lang: str) -> str:
 def kpi_number(kpi: str, value: Any, lang: str) -> str:
     """One KPI value as text (shares as percentages)."""
     if kpi in PERCENT_KPIS:
-        return fmt_percent(value, lang, 1)
+        return fmt_percent(value, lang, kpi_decimals(kpi))
     return fmt_number(value, lang, kpi_decimals(kpi))
 
 

@@ -2,8 +2,8 @@
 
 ``t(key, lang, **values)`` looks a string up and fills its ``{placeholders}``;
 ``fmt_number`` writes ``1,234.5`` in English and ``1.234,5`` in Vietnamese. KPI display names
-come from :func:`kpi_name`; a KPI without one is shown by its raw name. This module imports
-nothing from the simulator, so it never loads SimPy.
+come from the KPI registry (:mod:`simulator.analysis.registry`) through :func:`kpi_name`; a KPI
+without one is shown by its raw name. This module imports only the registry, so it never loads SimPy.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from simulator.analysis.registry import KPIS
+
 __all__ = [
-    "KPI_NAMES",
     "LANGUAGES",
     "STRINGS",
     "check_lang",
@@ -645,67 +646,6 @@ _VI: dict[str, str] = {
 
 STRINGS: dict[str, dict[str, str]] = {"en": _EN, "vi": _VI}
 
-KPI_NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "arrived_per_day": "Trucks arrived per day",
-        "throughput_per_day": "Trucks cleared per day",
-        "time_in_system_h_mean": "Time in system, mean (h)",
-        "time_in_system_h_p50": "Time in system, median (h)",
-        "time_in_system_h_p95": "Time in system, 95th percentile (h)",
-        "time_in_system_h_max": "Time in system, maximum (h)",
-        "in_system_mean": "Trucks in the system, mean",
-        "in_system_end": "Trucks in the system at the end",
-        "backlog_growth_per_day": "Backlog growth (trucks per day)",
-        "queue_mean": "Trucks queued, mean",
-        "queue_max": "Trucks queued, maximum",
-        "visits_per_day": "Visits per day",
-        "wait_min_mean": "Wait, mean (min)",
-        "wait_min_p95": "Wait, 95th percentile (min)",
-        "service_min_mean": "Service time, mean (min)",
-        "busy_mean": "Busy servers, mean",
-        "utilisation": "Utilisation",
-        "backlog_at_clock": "Backlog at the reporting hour (trucks)",
-        "road_queue_mean": "Trucks queued on the road, mean",
-        "road_queue_max": "Trucks queued on the road, maximum",
-        "road_km_mean": "Road queue length, mean (km)",
-        "road_km_max": "Road queue length, maximum (km)",
-        "perishable_late_share": "Perishable trucks late (share)",
-        "fees_vnd_total": "Fees, total (VND)",
-        "fees_vnd_infrastructure": "Infrastructure fees (VND)",
-        "fees_vnd_transloading": "Transloading fees (VND)",
-        "diverted_per_day": "Trucks diverted per day",
-    },
-    "vi": {
-        "arrived_per_day": "Số xe đến mỗi ngày",
-        "throughput_per_day": "Số xe thông quan mỗi ngày",
-        "time_in_system_h_mean": "Thời gian trong hệ thống, trung bình (giờ)",
-        "time_in_system_h_p50": "Thời gian trong hệ thống, trung vị (giờ)",
-        "time_in_system_h_p95": "Thời gian trong hệ thống, phân vị 95 (giờ)",
-        "time_in_system_h_max": "Thời gian trong hệ thống, tối đa (giờ)",
-        "in_system_mean": "Số xe trong hệ thống, trung bình",
-        "in_system_end": "Số xe còn trong hệ thống cuối kỳ",
-        "backlog_growth_per_day": "Tốc độ tăng tồn đọng (xe/ngày)",
-        "queue_mean": "Số xe xếp hàng chờ, trung bình",
-        "queue_max": "Số xe xếp hàng chờ, tối đa",
-        "visits_per_day": "Lượt xe mỗi ngày",
-        "wait_min_mean": "Thời gian chờ, trung bình (phút)",
-        "wait_min_p95": "Thời gian chờ, phân vị 95 (phút)",
-        "service_min_mean": "Thời gian phục vụ, trung bình (phút)",
-        "busy_mean": "Số điểm phục vụ đang bận, trung bình",
-        "utilisation": "Hiệu suất sử dụng",
-        "backlog_at_clock": "Xe tồn đọng tại giờ báo cáo (xe)",
-        "road_queue_mean": "Số xe xếp hàng trên đường, trung bình",
-        "road_queue_max": "Số xe xếp hàng trên đường, tối đa",
-        "road_km_mean": "Chiều dài hàng xe trên đường, trung bình (km)",
-        "road_km_max": "Chiều dài hàng xe trên đường, tối đa (km)",
-        "perishable_late_share": "Tỷ lệ xe hàng dễ hư hỏng bị trễ",
-        "fees_vnd_total": "Tổng phí thu (đồng)",
-        "fees_vnd_infrastructure": "Phí sử dụng kết cấu hạ tầng (đồng)",
-        "fees_vnd_transloading": "Phí sang tải (đồng)",
-        "diverted_per_day": "Số xe chuyển hướng mỗi ngày",
-    },
-}
-
 
 def t_or(key: str, lang: str, fallback: str) -> str:
     """The string ``key`` in ``lang``, or ``fallback`` when there is none (e.g. a new distribution name)."""
@@ -725,8 +665,10 @@ def t(key: str, lang: str, /, **values: Any) -> str:
 
 
 def kpi_name(kpi: str, lang: str) -> str:
-    """Display name of a KPI in ``lang``; an unknown KPI is shown by its raw name."""
-    return KPI_NAMES[check_lang(lang)].get(kpi, kpi)
+    """Display name of a KPI in ``lang``, from the KPI registry; an unknown KPI is shown by its raw name."""
+    check_lang(lang)
+    entry = KPIS.get(kpi)
+    return entry.label(lang) if entry is not None else kpi
 
 
 def _finite(x: Any) -> bool:

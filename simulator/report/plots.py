@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from simulator.analysis.registry import VIEWS  # noqa: E402
 from simulator.experiments.folders import RunFolder, read_json  # noqa: E402
 from simulator.report.i18n import check_lang, fmt_number, fmt_percent, kpi_name, t  # noqa: E402
 
@@ -173,18 +174,7 @@ def capacity_curve(
     return _localise(fig, lang)
 
 
-FOREST_KPIS = (
-    "throughput_per_day",
-    "time_in_system_h_mean",
-    "time_in_system_h_p95",
-    "queue_mean",
-    "in_system_mean",
-    "backlog_at_clock",
-    "road_km_max",
-    "perishable_late_share",
-    "fees_vnd_total",
-    "diverted_per_day",
-)
+FOREST_KPIS = VIEWS["key_differences"]  # the registry's view, in its order
 
 
 def _forest_rows(comparison: pd.DataFrame, kpis: Sequence[str] | None) -> pd.DataFrame:

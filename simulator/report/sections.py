@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.analysis.registry import KPIS, VIEWS
 from simulator.experiments.folders import RunFolder
 from simulator.report.html import (
     PERCENT_KPIS,
@@ -20,22 +21,14 @@ from simulator.report.html import (
     para,
     table,
 )
-from simulator.report.i18n import KPI_NAMES, fmt_number, fmt_percent, kpi_name, t
+from simulator.report.i18n import fmt_number, fmt_percent, kpi_name, t
 from simulator.report.inputs import ReportInputs
-from simulator.report.plots import FOREST_KPIS
 
 __all__ = ["results_section", "summary_section"]
 
-DIFF_KPIS = FOREST_KPIS  # the key differences are the KPIs of the forest plot, in the same order
-SCOPE_KPIS = (
-    "throughput_per_day",
-    "time_in_system_h_mean",
-    "time_in_system_h_p95",
-    "queue_mean",
-    "in_system_mean",
-    "backlog_at_clock",
-)
-STAGE_COLUMNS = ("utilisation", "wait_min_mean", "wait_min_p95", "queue_mean")
+DIFF_KPIS = VIEWS["key_differences"]  # the key differences are the KPIs of the forest plot, in the same order
+SCOPE_KPIS = VIEWS["scope"]
+STAGE_COLUMNS = VIEWS["stage"]
 SECTIONS = {"gate": "by_gate", "direction": "by_direction", "class": "by_class"}
 
 
@@ -123,7 +116,7 @@ def _significant(rows: pd.DataFrame) -> pd.Series:
 
 def _diff_text(kpi: str, value: float, lang: str) -> str:
     if kpi in PERCENT_KPIS:
-        return fmt_number(100 * value, lang, 1) + t("unit.pp", lang)
+        return fmt_number(100 * value, lang, kpi_decimals(kpi)) + t("unit.pp", lang)
     return fmt_number(value, lang, kpi_decimals(kpi))
 
 
@@ -257,7 +250,7 @@ def results_section(inp: ReportInputs, lang: str, charts: str) -> str:
 
 
 def _kpi_order(names: set[str]) -> list[str]:
-    known = [k for k in KPI_NAMES["en"] if k in names]
+    known = [k for k in KPIS if k in names]
     return known + sorted(names - set(known))
 
 
@@ -302,7 +295,9 @@ def _busiest_table(inp: ReportInputs, lang: str) -> Raw:
                 + [kpi_ci(k, _kpi(run, "stage", key, k), lang) for k in STAGE_COLUMNS]
             )
     fixed = len(head)
-    return table(head + [kpi_name(k, lang) for k in STAGE_COLUMNS], rows, numeric=range(fixed, fixed + 4))
+    return table(
+        head + [kpi_name(k, lang) for k in STAGE_COLUMNS], rows, numeric=range(fixed, fixed + len(STAGE_COLUMNS))
+    )
 
 
 def _comparison_table(comparison: pd.DataFrame, lang: str) -> Raw:

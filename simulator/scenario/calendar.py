@@ -18,6 +18,7 @@ from simulator.scenario.types import (
     CrossCheckError,
     Direction,
     Frozen,
+    FrozenMap,
     Ident,
     Mode,
     NonNegFloat,
@@ -62,9 +63,11 @@ class Season(Frozen):
     name: str = ""
     start: When
     end: When
-    multipliers: dict[Ident, NonNegFloat] = Field(min_length=1, description="volume factor per cargo class")
-    gates: list[Ident] = Field(default_factory=list, description="gates it applies to; empty: all")
-    directions: list[Direction] = Field(default_factory=list, description="directions it applies to; empty: both")
+    multipliers: FrozenMap[Ident, NonNegFloat] = Field(min_length=1, description="volume factor per cargo class")
+    gates: tuple[Ident, ...] = Field(default_factory=tuple, description="gates it applies to; empty: all")
+    directions: tuple[Direction, ...] = Field(
+        default_factory=tuple, description="directions it applies to; empty: both"
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Season:
@@ -78,11 +81,11 @@ class Closure(Frozen):
     """A holiday or weekly closure of one side of some gates (Tết, weekends at secondary gates)."""
 
     name: str = ""
-    gates: list[Ident] = Field(default_factory=list, description="gates it applies to; empty: all")
+    gates: tuple[Ident, ...] = Field(default_factory=tuple, description="gates it applies to; empty: all")
     side: SideOrBoth = Field("both", description="home, partner or both")
     start: When | None = None
     end: When | None = None
-    weekdays: list[Weekday] = Field(default_factory=list, description="closed every such local weekday")
+    weekdays: tuple[Weekday, ...] = Field(default_factory=tuple, description="closed every such local weekday")
 
     @model_validator(mode="after")
     def _when(self) -> Closure:
@@ -104,7 +107,9 @@ class Disruption(Frozen):
     name: str = ""
     gate: Ident
     side: SideOrBoth = "partner"
-    stages: list[Ident] = Field(default_factory=list, description="stages it applies to; empty: all of that side")
+    stages: tuple[Ident, ...] = Field(
+        default_factory=tuple, description="stages it applies to; empty: all of that side"
+    )
     start: When
     end: When
     closed: bool = Field(False, description="no service at all over the range")
@@ -124,9 +129,9 @@ class Disruption(Frozen):
 class Calendar(Frozen):
     """Seasons, closures and disruptions as dated data."""
 
-    seasons: list[Season] = Field(default_factory=list)
-    closures: list[Closure] = Field(default_factory=list)
-    disruptions: list[Disruption] = Field(default_factory=list)
+    seasons: tuple[Season, ...] = Field(default_factory=tuple)
+    closures: tuple[Closure, ...] = Field(default_factory=tuple)
+    disruptions: tuple[Disruption, ...] = Field(default_factory=tuple)
 
 
 class FeeRegime(Frozen):
@@ -134,24 +139,24 @@ class FeeRegime(Frozen):
 
     name: str
     coefficient: NonNegFloat
-    directions: list[Direction] = Field(default_factory=list, description="empty: any")
-    modes: list[Mode] = Field(default_factory=list, description="hand-over modes; empty: any")
-    classes: list[Ident] = Field(default_factory=list, description="empty: any")
-    gates: list[Ident] = Field(default_factory=list, description="empty: any")
+    directions: tuple[Direction, ...] = Field(default_factory=tuple, description="empty: any")
+    modes: tuple[Mode, ...] = Field(default_factory=tuple, description="hand-over modes; empty: any")
+    classes: tuple[Ident, ...] = Field(default_factory=tuple, description="empty: any")
+    gates: tuple[Ident, ...] = Field(default_factory=tuple, description="empty: any")
 
 
 class Fees(Frozen):
     """Fees per vehicle: the infrastructure fee by class and vehicle type, and a transloading fee."""
 
     currency: str = "VND"
-    infrastructure: dict[Ident, dict[Ident, NonNegFloat]] = Field(
+    infrastructure: FrozenMap[Ident, FrozenMap[Ident, NonNegFloat]] = Field(
         description="base fee per vehicle by cargo class, then vehicle type"
     )
-    vehicle_mix: dict[Ident, dict[Ident, Probability]] = Field(
+    vehicle_mix: FrozenMap[Ident, FrozenMap[Ident, Probability]] = Field(
         default_factory=dict, description="share of each vehicle type by class; default: equal shares"
     )
-    regimes: list[FeeRegime] = Field(default_factory=list, description="coefficients; first match wins, else 1")
-    transloading: dict[Ident, NonNegFloat] = Field(
+    regimes: tuple[FeeRegime, ...] = Field(default_factory=tuple, description="coefficients; first match wins, else 1")
+    transloading: FrozenMap[Ident, NonNegFloat] = Field(
         default_factory=dict, description="fee per transloaded vehicle by cargo class"
     )
 

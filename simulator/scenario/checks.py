@@ -74,7 +74,7 @@ def _check_flow(gname: str, gate: Gate, fname: str, flow: Flow, classes: set[str
     yield from _unknown(flow.route_by_class, classes, (*base, "route_by_class"), "cargo class")
     yield from _unknown(flow.handover_shares_by_class, classes, (*base, "handover_shares_by_class"), "cargo class")
     places = set(gate.stages) | set(gate.yards)
-    routes: list[tuple[tuple[str | int, ...], list[str]]] = [(("route",), flow.route)]
+    routes: list[tuple[tuple[str | int, ...], tuple[str, ...]]] = [(("route",), flow.route)]
     routes += [(("route_by_class", c), r) for c, r in flow.route_by_class.items()]
     for rpath, route in routes:
         for i, name in enumerate(route):

@@ -70,7 +70,7 @@ class _Base(BaseModel):
         data = self.model_dump()
         for key, value in data.items():
             if key.endswith("_min") and value is not None:
-                data[key] = [v * factor for v in value] if isinstance(value, list) else value * factor
+                data[key] = [v * factor for v in value] if isinstance(value, list | tuple) else value * factor
         return type(self).model_validate(data)
 
 
@@ -256,7 +256,7 @@ class Empirical(_Base):
     """
 
     dist: Literal["empirical"]
-    values_min: list[NonNeg] = Field(min_length=1)
+    values_min: tuple[NonNeg, ...] = Field(min_length=1)
 
     def mean(self) -> float:
         return float(np.mean(self.values_min))

@@ -23,6 +23,7 @@ from simulator.scenario.types import (
     CrossCheckError,
     Direction,
     Frozen,
+    FrozenMap,
     Ident,
     Probability,
     TimeWindow,
@@ -46,19 +47,19 @@ __all__ = [
 ]
 
 ALL_DAY = ["00:00-24:00"]
-BOTH: list[Direction] = ["export", "import"]
+BOTH: tuple[Direction, ...] = ("export", "import")
 
 
-def _both() -> list[Direction]:
-    return list(BOTH)
+def _both() -> tuple[Direction, ...]:
+    return BOTH
 
 
-def _documents() -> list[Channel]:
-    return ["green", "yellow"]
+def _documents() -> tuple[Channel, ...]:
+    return ("green", "yellow")
 
 
-def _export() -> list[Direction]:
-    return ["export"]
+def _export() -> tuple[Direction, ...]:
+    return ("export",)
 
 
 Slots = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -67,26 +68,26 @@ Slots = Annotated[int, Field(ge=0, le=1_000_000)]
 class LeverParams(Frozen):
     """Base of every lever's parameters; ``gates`` limits a lever to some gates (default: all)."""
 
-    gates: list[Ident] | None = Field(None, description="gates the lever applies to; default: every gate")
+    gates: tuple[Ident, ...] | None = Field(None, description="gates the lever applies to; default: every gate")
 
 
 class DigitalPlatform(LeverParams):
     """Pre-arrival declaration on the digital border-gate platform."""
 
     pre_declared_share: Probability = Field(1.0, description="share of trucks declared before arrival")
-    registration_stages: list[Ident] = Field(default_factory=lambda: ["entry_lane"])
+    registration_stages: tuple[Ident, ...] = Field(default_factory=lambda: ("entry_lane",))
     registration_factor: float = Field(0.5, gt=0, le=100, allow_inf_nan=False)
-    customs_stages: list[Ident] | None = Field(None, description="default: every customs stage of the gate")
-    document_channels: list[Channel] = Field(default_factory=_documents)
+    customs_stages: tuple[Ident, ...] | None = Field(None, description="default: every customs stage of the gate")
+    document_channels: tuple[Channel, ...] = Field(default_factory=_documents)
     document_factor: float = Field(0.5, gt=0, le=100, allow_inf_nan=False)
-    quarantine_stages: list[Ident] = Field(default_factory=list)
+    quarantine_stages: tuple[Ident, ...] = Field(default_factory=tuple)
     quarantine_factor: float = Field(1.0, gt=0, le=100, allow_inf_nan=False)
 
 
 class AutomatedGates(LeverParams):
     """ANPR / QR automated gates on the entry lanes."""
 
-    stages: list[Ident] = Field(default_factory=lambda: ["entry_lane"], min_length=1)
+    stages: tuple[Ident, ...] = Field(default_factory=lambda: ("entry_lane",), min_length=1)
     factor: float | None = Field(16 / 90, gt=0, le=100, allow_inf_nan=False, description="on the service time")
     transaction: Distribution | None = Field(None, description="replaces the service time (then no factor)")
     lanes: int | None = Field(None, ge=1, le=100_000, description="new number of lanes; default: unchanged")
@@ -101,12 +102,12 @@ class AutomatedGates(LeverParams):
 class RiskManagement(LeverParams):
     """Risk management and trusted traders (AEO): more trucks in the green channel."""
 
-    stages: list[Ident] | None = Field(None, description="customs stages; default: every customs stage")
-    shares_by: dict[str, dict[Channel, Probability]] = Field(default_factory=dict)
+    stages: tuple[Ident, ...] | None = Field(None, description="customs stages; default: every customs stage")
+    shares_by: FrozenMap[str, FrozenMap[Channel, Probability]] = Field(default_factory=dict)
     aeo_share: Probability = Field(0.0, description="share of trucks of trusted traders, sent green")
     min_green: Probability | None = Field(0.9, description="raise the green share to at least this")
-    classes: list[Ident] | None = Field(None, description="classes aeo_share and min_green apply to; default all")
-    directions: list[Direction] = Field(default_factory=_both, min_length=1)
+    classes: tuple[Ident, ...] | None = Field(None, description="classes aeo_share and min_green apply to; default all")
+    directions: tuple[Direction, ...] = Field(default_factory=_both, min_length=1)
 
     @model_validator(mode="after")
     def _sums(self) -> RiskManagement:
@@ -124,14 +125,14 @@ class ScannerLever(LeverParams):
     count: int | None = Field(None, ge=1, le=1000, description="scanners; default: unchanged")
     scan: Distribution | None = Field(None, description="time per truck; default: unchanged")
     drive_through: bool = Field(False, description="drive-through 3D X-ray: scan 1-3 min unless scan is given")
-    hours: list[TimeWindow] | None = Field(None, description="opening windows; default: unchanged")
+    hours: tuple[TimeWindow, ...] | None = Field(None, description="opening windows; default: unchanged")
     red_scan_share: Probability | None = Field(None, description="share of red trucks scanned, at every customs stage")
 
 
 class JointInspection(LeverParams):
     """One-stop inspection shared with the partner side."""
 
-    stages: list[Ident] | None = Field(None, description="partner-side stages; default: all of the gate's")
+    stages: tuple[Ident, ...] | None = Field(None, description="partner-side stages; default: all of the gate's")
     service_factor: float = Field(1 / 1.35, gt=0, le=100, allow_inf_nan=False)
     cap_factor: float = Field(1.35, gt=0, le=100, allow_inf_nan=False)
     skip: bool = Field(False, description="trucks skip the partner stages: one inspection for both sides")
@@ -146,15 +147,15 @@ class AutonomousTransport(LeverParams):
 
     stage: Ident = Field("handover", description="the hand-over stage the lane bypasses")
     share: Probability = Field(0.3, description="adoption: share of eligible trucks using the lane")
-    classes: list[Ident] | None = Field(None, description="eligible cargo classes; default: all")
-    directions: list[Direction] = Field(default_factory=_both, min_length=1)
+    classes: tuple[Ident, ...] | None = Field(None, description="eligible cargo classes; default: all")
+    directions: tuple[Direction, ...] = Field(default_factory=_both, min_length=1)
     fleet: int = Field(40, ge=1, le=100_000, description="autonomous vehicles")
     route_km: float = Field(3.6, gt=0, le=1000, description="one-way length of the lane")
     speed_kmh: float = Field(20.0, gt=0, le=200, description="mean speed on the lane")
     cranes: int = Field(5, ge=1, le=10_000, description="cranes loading the vehicles")
     crane_time: Distribution = Field(default_factory=_crane_time, description="crane time per container")
     round_trip: Distribution | None = Field(None, description="vehicle cycle; default: from km, speed, cranes")
-    hours: list[TimeWindow] = Field(default_factory=lambda: list(ALL_DAY), min_length=1)
+    hours: tuple[TimeWindow, ...] = Field(default_factory=lambda: tuple(ALL_DAY), min_length=1)
     fee_regime: Ident | None = Field(None, description="a fees.regimes name that also covers the lane")
 
 
@@ -162,8 +163,8 @@ class ExtendedHours(LeverParams):
     """Longer opening hours (up to 24 h) and working weekends."""
 
     side: Literal["home", "partner", "both"] = "both"
-    stages: list[Ident] | None = Field(None, description="default: every stage of the side")
-    hours: list[TimeWindow] = Field(default_factory=lambda: list(ALL_DAY), min_length=1)
+    stages: tuple[Ident, ...] | None = Field(None, description="default: every stage of the side")
+    hours: tuple[TimeWindow, ...] = Field(default_factory=lambda: tuple(ALL_DAY), min_length=1)
     clear_closed_weekdays: bool = False
     scanners: bool = Field(False, description="also the scanners' hours (home side)")
 
@@ -171,8 +172,8 @@ class ExtendedHours(LeverParams):
 class YardExpansion(Frozen):
     """More slots in holding yards, keyed ``gate.yard``."""
 
-    slots: dict[str, Slots] = Field(default_factory=dict, description="new slot count per gate.yard")
-    add: dict[str, Slots] = Field(default_factory=dict, description="slots added per gate.yard")
+    slots: FrozenMap[str, Slots] = Field(default_factory=dict, description="new slot count per gate.yard")
+    add: FrozenMap[str, Slots] = Field(default_factory=dict, description="slots added per gate.yard")
 
     @model_validator(mode="after")
     def _some(self) -> YardExpansion:
@@ -189,7 +190,7 @@ def _punctuality() -> Distribution:
 class Appointments(LeverParams):
     """Slot booking: booked trucks arrive around their slot instead of when they like."""
 
-    directions: list[Direction] = Field(default_factory=_export, min_length=1)
+    directions: tuple[Direction, ...] = Field(default_factory=_export, min_length=1)
     share: Probability = Field(0.5, description="share of trucks that book a slot")
     window: TimeWindow = Field("07:00-19:00", description="local hours in which slots are offered")
     slot_min: float = Field(60.0, ge=5, le=1440, allow_inf_nan=False, description="slot length, minutes")
@@ -203,8 +204,8 @@ class TwoWayCarriage(LeverParams):
 
     stage: Ident = "handover"
     share: Probability = Field(0.3, description="share of transloaded trucks allowed to drive through")
-    classes: list[Ident] | None = Field(None, description="default: all")
-    directions: list[Direction] = Field(default_factory=_both, min_length=1)
+    classes: tuple[Ident, ...] | None = Field(None, description="default: all")
+    directions: tuple[Direction, ...] = Field(default_factory=_both, min_length=1)
     lanes: int | None = Field(None, ge=1, le=100_000, description="through-driving lanes; default: unchanged")
     drive_time: Distribution | None = Field(None, description="through-driving time; default: unchanged")
 

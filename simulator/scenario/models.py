@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -23,6 +24,7 @@ from simulator.scenario.types import (
     CrossCheckError,
     Direction,
     Frozen,
+    FrozenMap,
     Ident,
     Mode,
     NonNegFloat,
@@ -94,19 +96,19 @@ class Flow(Frozen):
 
     direction: Direction
     trucks_per_day: NonNegFloat = Field(description="mean arrivals per day (weekday weights average to 1)")
-    hourly_profile: Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)] = Field(
-        default_factory=lambda: [1.0] * 24, description="24 relative weights of arrivals by local hour"
+    hourly_profile: Annotated[tuple[NonNegFloat, ...], Field(min_length=24, max_length=24)] = Field(
+        default_factory=lambda: (1.0,) * 24, description="24 relative weights of arrivals by local hour"
     )
-    weekday_weights: Annotated[list[NonNegFloat], Field(min_length=7, max_length=7)] = Field(
-        default_factory=lambda: [1.0] * 7, description="7 relative weights, Monday first"
+    weekday_weights: Annotated[tuple[NonNegFloat, ...], Field(min_length=7, max_length=7)] = Field(
+        default_factory=lambda: (1.0,) * 7, description="7 relative weights, Monday first"
     )
-    class_mix: dict[Ident, Probability] = Field(min_length=1, description="share of each cargo class; sums to 1")
-    route: list[Ident] = Field(min_length=1, description="yards and stages in the order trucks visit them")
-    route_by_class: dict[Ident, list[Ident]] = Field(default_factory=dict)
-    handover_shares: dict[Mode, Probability] = Field(
+    class_mix: FrozenMap[Ident, Probability] = Field(min_length=1, description="share of each cargo class; sums to 1")
+    route: tuple[Ident, ...] = Field(min_length=1, description="yards and stages in the order trucks visit them")
+    route_by_class: FrozenMap[Ident, tuple[Ident, ...]] = Field(default_factory=dict)
+    handover_shares: FrozenMap[Mode, Probability] = Field(
         default_factory=dict, description="share of trucks using each hand-over mode; sums to 1"
     )
-    handover_shares_by_class: dict[Ident, dict[Mode, Probability]] = Field(default_factory=dict)
+    handover_shares_by_class: FrozenMap[Ident, FrozenMap[Mode, Probability]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _sums(self) -> Flow:
@@ -123,7 +125,7 @@ class Flow(Frozen):
             raise CrossCheckError(problems)
         return self
 
-    def route_for(self, cargo_class: str) -> list[str]:
+    def route_for(self, cargo_class: str) -> tuple[str, ...]:
         """The ordered yard and stage names a truck of ``cargo_class`` visits."""
         return self.route_by_class.get(cargo_class, self.route)
 
@@ -138,11 +140,11 @@ class Gate(Frozen):
 
     name: str = Field("", description="display name, e.g. 'Hữu Nghị'")
     utc_offset_h: UtcOffset | None = Field(None, description="clock of the gate; default: the run's")
-    yards: dict[Ident, Yard] = Field(default_factory=dict, description="holding yards, named in routes")
+    yards: FrozenMap[Ident, Yard] = Field(default_factory=dict, description="holding yards, named in routes")
     road_m_per_truck: NonNegFloat = Field(20.0, description="road length one waiting truck takes, metres")
     scanners: Scanners | None = Field(None, description="X-ray scanners shared by the gate's customs stages")
-    stages: dict[Ident, Stage] = Field(min_length=1)
-    flows: dict[Ident, Flow] = Field(min_length=1)
+    stages: FrozenMap[Ident, Stage] = Field(min_length=1)
+    flows: FrozenMap[Ident, Flow] = Field(min_length=1)
     diversion: Diversion | None = None
 
     def offset(self, run: RunSettings) -> float:
@@ -159,17 +161,17 @@ class Scenario(Frozen):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="short name, used for result folders")
     description: str = ""
     run: RunSettings = Field(default_factory=RunSettings)
-    cargo_classes: dict[Ident, CargoClass] = Field(min_length=1)
-    gates: dict[Ident, Gate] = Field(min_length=1)
+    cargo_classes: FrozenMap[Ident, CargoClass] = Field(min_length=1)
+    gates: FrozenMap[Ident, Gate] = Field(min_length=1)
     calendar: Calendar = Field(default_factory=Calendar)
     fees: Fees | None = None
     reporting: Reporting = Field(default_factory=Reporting)
-    levers: list[LeverSpec] = Field(
-        default_factory=list,
+    levers: tuple[LeverSpec, ...] = Field(
+        default_factory=tuple,
         description="smart-gate levers to apply, in order: {lever: NAME, PARAM: VALUE, ...} (docs/levers.md); "
         "loading applies them and empties this list",
     )
-    provenance: list[str] = Field(default_factory=list, description="levers and overrides applied, in order")
+    provenance: tuple[str, ...] = Field(default_factory=tuple, description="levers and overrides applied, in order")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -183,6 +185,18 @@ class Scenario(Frozen):
     def digest(self) -> str:
         """SHA-256 of the canonical JSON form; equal scenarios have equal digests."""
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
+
+    def result_digest(self) -> str:
+        """SHA-256 of everything that can change one replication's result.
+
+        The same as :meth:`digest` but blind to how many replications a run has and to the
+        default seed (each replication gets its seed explicitly), so adding replications to a
+        study reuses the ones already cached.
+        """
+        data = self.model_dump(mode="json")
+        data["run"].pop("replications", None)
+        data["run"].pop("seed", None)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     def __hash__(self) -> int:
         return int(self.digest()[:16], 16)

@@ -16,6 +16,7 @@ from simulator.scenario.types import (
     Channel,
     CrossCheckError,
     Frozen,
+    FrozenMap,
     Ident,
     Mode,
     NonNegFloat,
@@ -39,11 +40,11 @@ class Channels(Frozen):
     both (``export.fresh_fruit``); the most specific key that matches a truck wins.
     """
 
-    shares: dict[Channel, Probability] = Field(description="default share of each channel; sums to 1")
-    shares_by: dict[str, dict[Channel, Probability]] = Field(
+    shares: FrozenMap[Channel, Probability] = Field(description="default share of each channel; sums to 1")
+    shares_by: FrozenMap[str, FrozenMap[Channel, Probability]] = Field(
         default_factory=dict, description="shares for a direction, a class or 'direction.class'"
     )
-    service: dict[Channel, Distribution] = Field(description="officer time per channel; red = manual inspection")
+    service: FrozenMap[Channel, Distribution] = Field(description="officer time per channel; red = manual inspection")
     red_scan_share: Probability = Field(0.0, description="share of red trucks scanned instead of searched by hand")
     scanned_service: Distribution | None = Field(
         None, description="officer time of a scanned red truck besides the scan; default: the yellow time"
@@ -76,7 +77,7 @@ class LabHold(Frozen):
     """Samples sent to a laboratory: the truck waits for the result, with no server involved."""
 
     probability: Probability = Field(description="share of visiting trucks held for lab results")
-    probability_by_class: dict[Ident, Probability] = Field(default_factory=dict)
+    probability_by_class: FrozenMap[Ident, Probability] = Field(default_factory=dict)
     time: Distribution = Field(description="time until the lab result releases the truck")
 
     def probability_for(self, cargo_class: str) -> float:
@@ -95,8 +96,8 @@ class HandoverMode(Frozen):
     description: str = ""
     servers: int = Field(ge=1, le=100_000, description="crews, bays, cranes, lanes or vehicles in parallel")
     service: Distribution
-    service_by_class: dict[Ident, Distribution] = Field(default_factory=dict)
-    hours: list[TimeWindow] | None = Field(None, description="local opening windows; default: the stage's")
+    service_by_class: FrozenMap[Ident, Distribution] = Field(default_factory=dict)
+    hours: tuple[TimeWindow, ...] | None = Field(None, description="local opening windows; default: the stage's")
     cranes: int | None = Field(None, ge=1, le=10_000, description="cranes that load each truck before service")
     crane_service: Distribution | None = Field(None, description="crane time per truck (with cranes)")
 
@@ -125,17 +126,17 @@ class Stage(Frozen):
     milestone: Milestone | None = Field(None, description="the Time Release Study milestone this stage ends")
     servers: int | None = Field(None, ge=1, le=100_000, description="servers, lanes, officers or crews")
     service: Distribution | None = None
-    service_by_class: dict[Ident, Distribution] = Field(default_factory=dict)
-    hours: list[TimeWindow] | None = Field(None, description="local opening windows; omit for 24 h")
-    closed_weekdays: list[Weekday] = Field(default_factory=list, description="local weekdays with no service")
+    service_by_class: FrozenMap[Ident, Distribution] = Field(default_factory=dict)
+    hours: tuple[TimeWindow, ...] | None = Field(None, description="local opening windows; omit for 24 h")
+    closed_weekdays: tuple[Weekday, ...] = Field(default_factory=tuple, description="local weekdays with no service")
     utc_offset_h: UtcOffset | None = Field(None, description="clock of the hours; default: the gate's")
     visit_probability: Probability = 1.0
-    visit_probability_by_class: dict[Ident, Probability] = Field(default_factory=dict)
+    visit_probability_by_class: FrozenMap[Ident, Probability] = Field(default_factory=dict)
     cap_per_hour: int | None = Field(None, ge=0, description="most trucks started per local clock hour")
     cap_per_day: int | None = Field(None, ge=0, description="most trucks started per local day")
     channels: Channels | None = None
     lab_hold: LabHold | None = None
-    modes: dict[Mode, HandoverMode] | None = Field(None, description="hand-over modes, each with its own servers")
+    modes: FrozenMap[Mode, HandoverMode] | None = Field(None, description="hand-over modes, each with its own servers")
 
     @model_validator(mode="after")
     def _shape(self) -> Stage:
@@ -199,7 +200,7 @@ class Scanners(Frozen):
 
     count: int = Field(ge=1, le=1000, description="scanners working in parallel")
     scan: Distribution = Field(description="time per truck: positioning, imaging and reading")
-    hours: list[TimeWindow] | None = Field(None, description="local opening windows; omit for 24 h")
+    hours: tuple[TimeWindow, ...] | None = Field(None, description="local opening windows; omit for 24 h")
 
 
 class Diversion(Frozen):

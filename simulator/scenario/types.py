@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -21,6 +21,8 @@ __all__ = [
     "CrossCheckError",
     "Direction",
     "Frozen",
+    "FrozenDict",
+    "FrozenMap",
     "Ident",
     "Mode",
     "NonNegFloat",
@@ -52,10 +54,50 @@ Mode = Literal["transloading", "tractor_swap", "crane_lift", "through_driving", 
 Problems = list[tuple[tuple[str | int, ...], str]]
 
 
-class Frozen(BaseModel):
-    """Base of every schema model: immutable, and unknown keys are errors."""
+class FrozenDict(dict[Any, Any]):
+    """A read-only ``dict``: every method that would change it raises ``TypeError``.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A scenario is immutable all the way down: its mappings are ``FrozenDict`` and its lists
+    tuples, so ``scenario.gates["a"].flows["x"].route.append(...)`` fails instead of silently
+    skipping validation. Levers and ``--set`` build new scenarios instead.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a scenario is immutable: change it with a lever, --set or load_scenario, not in place")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        return self
+
+
+def _freeze(value: dict[Any, Any]) -> FrozenDict:
+    return value if isinstance(value, FrozenDict) else FrozenDict(value)
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+#: A mapping field of a scenario model: validated as a ``dict``, held as a :class:`FrozenDict`.
+FrozenMap = Annotated[dict[_K, _V], AfterValidator(_freeze)]
+
+
+class Frozen(BaseModel):
+    """Base of every schema model: immutable all the way down, and unknown keys are errors.
+
+    Defaults are validated too, so a default ``{}`` or ``[]`` becomes a read-only mapping or
+    a tuple like any value read from a file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class CrossCheckError(ValueError):

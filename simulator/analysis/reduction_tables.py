@@ -1,0 +1,157 @@
+"""The tables a :class:`~simulator.analysis.reducer.Reducer` ends with: KPIs, hourly series, fees by month.
+
+Each KPI's definition is in :mod:`simulator.analysis.reducer`; its name, unit and label are in
+:mod:`simulator.analysis.registry`, whose order the table follows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.levels import LevelFamily
+from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
+
+if TYPE_CHECKING:
+    from simulator.analysis.reducer import Reducer
+
+__all__ = ["FEE_COLUMNS", "fees_table", "kpi_table", "timeseries_series"]
+
+FEE_COLUMNS = ["replication", "gate", "month", "trucks", "infrastructure", "transloading", "total"]
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _growth(daily: np.ndarray) -> np.ndarray:
+    """Least-squares slope (per day) of each column of daily means; NaN with fewer than 3 days."""
+    if daily.shape[0] < 3:
+        return np.full(daily.shape[1], np.nan)
+    days = np.arange(daily.shape[0], dtype=float)
+    return np.polyfit(days, daily, 1)[0]
+
+
+def truck_values(r: Reducer) -> dict[str, np.ndarray]:
+    """Every truck KPI of every group, keyed by KPI."""
+    g, t0, t1, days = r.g, r.t0, r.t1, r.window_days
+    span = t1 - t0
+    clock = np.array(r.clock_levels).reshape(len(r.clock_levels), r.groups.n)
+    return {
+        "arrived_per_day": g["arrived"] / days,
+        "throughput_per_day": g["throughput"] / days,
+        "time_in_system_h_mean": _ratio(g["tis_sum"], g["tis_n"]),
+        "time_in_system_h_p50": r.tis.percentile(50),
+        "time_in_system_h_p95": r.tis.percentile(95),
+        "time_in_system_h_max": r.tis.maximum(),
+        "in_system_mean": r.system.measured(t0, t1) / span,
+        "in_system_end": g["in_system_end"],
+        "backlog_growth_per_day": _growth(r.system.daily_means(t0, t1)),
+        "backlog_at_clock": clock.mean(axis=0) if len(clock) else np.full(r.groups.n, np.nan),
+        "queue_mean": r.queue.measured(t0, t1) / span,
+        "queue_max": r.queue.max_over(t0, t1),
+        "road_queue_mean": r.road.measured(t0, t1) / span,
+        "road_queue_max": r.road.max_over(t0, t1),
+        "road_km_mean": r.road_km.measured(t0, t1) / span,
+        "road_km_max": r.road_km.max_over(t0, t1),
+        "perishable_late_share": _ratio(g["late"], g["watched"]),
+        "diverted_per_day": g["diverted"] / days,
+        "fees_vnd_total": g["fee_i"] + g["fee_t"],
+        "fees_vnd_infrastructure": g["fee_i"],
+        "fees_vnd_transloading": g["fee_t"],
+    }
+
+
+def stage_values(r: Reducer) -> dict[str, np.ndarray]:
+    """Every stage KPI of every stage, keyed by KPI."""
+    s, lay, t0, t1, days = r.s, r.lay, r.t0, r.t1, r.window_days
+    span = t1 - t0
+    lab = np.array([k == "lab" for k in lay.stage_kind], dtype=bool)
+    servers = np.where(lab, 0.0, lay.stage_servers.astype(float))
+    open_minutes = np.array(
+        [span if sch is None else sch.open_minutes(t0, t1) for sch in lay.stage_schedules], dtype=float
+    )
+    busy_area = r.stage_busy.measured(t0, t1)
+    open_busy = np.minimum(s["open_busy"], busy_area)
+    return {
+        "visits_per_day": s["visits"] / days,
+        "wait_min_mean": _ratio(s["wait_sum"], s["wait_n"]),
+        "wait_min_p95": r.waits.percentile(95),
+        "service_min_mean": _ratio(s["service_sum"], s["service_n"]),
+        "queue_mean": r.stage_queue.measured(t0, t1) / span,
+        "queue_max": r.stage_queue.max_over(t0, t1),
+        "busy_mean": busy_area / span,
+        "utilisation": _ratio(open_busy, servers * open_minutes),
+        "busy_share_24h": _ratio(busy_area, servers * span),
+        "overtime_min": np.where(lab, np.nan, np.maximum(busy_area - open_busy, 0.0)),
+    }
+
+
+def kpi_table(r: Reducer) -> pd.DataFrame:
+    """``replication, scope, key, kpi, value``: truck groups first, then stages, in registry order."""
+    values = truck_values(r)
+    groups = list(r.groups.listed(r.g["seen"] > 0))
+    truck = np.stack([np.asarray(values[k], dtype=float)[groups] for k in TRUCK_KPIS], axis=1)
+    stage_v = stage_values(r)
+    n_stages = len(r.lay.stage_names)
+    stage = (
+        np.stack([np.asarray(stage_v[k], dtype=float) for k in STAGE_KPIS], axis=1) if n_stages else np.zeros((0, 0))
+    )
+    nt, ns = len(TRUCK_KPIS), len(STAGE_KPIS)
+    scopes = [r.groups.scopes[g] for g in groups]
+    keys = [r.groups.keys[g] for g in groups]
+    return pd.DataFrame(
+        {
+            "replication": r.lay.replication,
+            "scope": np.repeat(scopes, nt).tolist() + ["stage"] * (n_stages * ns),
+            "key": np.repeat(keys, nt).tolist() + np.repeat(list(r.lay.stage_names), ns).tolist(),
+            "kpi": list(TRUCK_KPIS) * len(groups) + list(STAGE_KPIS) * n_stages,
+            "value": np.concatenate((truck.ravel(), stage.ravel())),
+        }
+    )
+
+
+def timeseries_series(r: Reducer) -> tuple[list[tuple[str, str, str]], np.ndarray]:
+    """The hourly series: queue and busy per stage; in system, road queue and road km per gate; per direction."""
+    lay, grp = r.lay, r.groups
+    series: list[tuple[str, str, str]] = []
+    parts: list[np.ndarray] = []
+    queue, busy = r.stage_queue.hourly(), r.stage_busy.hourly()
+    for si, name in enumerate(lay.stage_names):
+        series += [("stage", name, "queue"), ("stage", name, "busy")]
+        parts += [queue[si], busy[si]]
+    system, road, km = _Hourly(r.system), _Hourly(r.road), _Hourly(r.road_km)
+    for gi, gate in enumerate(lay.gate_names):
+        g = grp.gate_offset + gi
+        series += [("gate", gate, "in_system"), ("gate", gate, "road_queue"), ("gate", gate, "road_km")]
+        parts += [system[g], road[g], km[g]]
+    for di, d in enumerate(grp.directions):
+        series.append(("direction", d, "in_system"))
+        parts.append(system[grp.direction_offset + di])
+    hours = int(round(lay.horizon_min / 60.0))
+    hourly = np.array(parts).reshape(len(parts), hours) if parts else np.zeros((0, hours))
+    return series, hourly
+
+
+class _Hourly:
+    """The hourly means of a family's kept series, by series index."""
+
+    def __init__(self, family: LevelFamily) -> None:
+        self.values = family.hourly()
+        self.row = {int(g): i for i, g in enumerate(family.hourly_series)}
+
+    def __getitem__(self, series: int) -> np.ndarray:
+        return self.values[self.row[series]]
+
+
+def fees_table(r: Reducer) -> pd.DataFrame:
+    """Fees of the trucks that left in the measured window, by gate and calendar month."""
+    rows = [
+        (r.lay.replication, r.lay.gate_names[g], month, int(v[0]), v[1], v[2], v[1] + v[2])
+        for (g, month), v in sorted(r.fees_by_month.items(), key=lambda kv: (r.lay.gate_names[kv[0][0]], kv[0][1]))
+    ]
+    table = pd.DataFrame(rows, columns=FEE_COLUMNS)
+    return table
