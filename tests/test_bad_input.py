@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli.main import main
+from simulator.cli.commands import main
 
 from .conftest import ROOT, SMALL
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import simulator
-from simulator.cli.main import main
+from simulator.cli.commands import main
 
 from .conftest import SCENARIOS
 

@@ -14,7 +14,7 @@ import yaml
 from scipy import stats as sps
 
 import simulator
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.experiments.comparison import BOTTLENECK_COLUMNS, COMPARISON_COLUMNS, paired_differences, unique_labels
 from simulator.scenario.errors import ScenarioError
 

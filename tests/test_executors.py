@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.experiments.executors import (
     DaskExecutor,
     ExecutorError,
@@ -190,7 +190,7 @@ def test_cli_unreachable_dask_exits_2_without_hanging(tmp_path: Path) -> None:
     # Dask is timed first, so that a loaded machine does not fail the test; a hang would hit the 90 s
     # subprocess timeout.
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import simulator.cli.main, dask.distributed"], check=True, timeout=90)
+    subprocess.run([sys.executable, "-c", "import simulator.cli.commands, dask.distributed"], check=True, timeout=90)
     startup = time.perf_counter() - started
     started = time.perf_counter()
     proc = subprocess.run(

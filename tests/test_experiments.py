@@ -41,7 +41,7 @@ import simulator
 from simulator.analysis.kpis import STAGE_KPIS, TRUCK_KPIS
 from simulator.analysis.stats import stability, summarise
 from simulator.analysis.theory import mmc_wait
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.experiments.capacity import parse_target
 from simulator.experiments.studies import Param, design_points, parse_param
 from simulator.scenario.errors import ScenarioError

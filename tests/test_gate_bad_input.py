@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import simulator
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.scenario.errors import ScenarioError
 
 from .conftest import SCENARIOS

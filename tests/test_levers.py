@@ -18,7 +18,7 @@ import yaml
 from scipy import stats as sps
 
 import simulator
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.engine.model import simulate
 from simulator.experiments.lever_sweep import compare_lever, lever_variants, parse_lever_sweep
 from simulator.levers.apply import LEVERS, LeverError, apply_lever, apply_levers

@@ -14,7 +14,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from simulator import ScenarioError
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.experiments.folders import RunFolder
 
 from .conftest import ROOT

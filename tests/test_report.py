@@ -18,7 +18,7 @@ from scipy import stats
 
 from simulator import ScenarioError
 from simulator.analysis.registry import KPIS
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.experiments.folders import RunFolder
 from simulator.report.build import build_report, find_browser
 from simulator.report.i18n import STRINGS, fmt_ci, fmt_number, kpi_name, t

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.cli.main import main
+from simulator.cli.commands import main
 from simulator.experiments.cache import CacheError, ReplicationCache, decode, default_cache_dir
 from simulator.experiments.replication import Task, replication_tasks, run_tasks
 

@@ -123,13 +123,25 @@ class LevelFamily:
         others keep one area per day only.
     unit : bool
         Every weight is one (counts of trucks): the sweep then runs on integers.
+    max_partitions : sequence of int, optional
+        The partitions (columns of the moves' series) whose daily maxima are wanted (default all),
+        and ``max_series`` the series they hold; the maxima of the other series are NaN.
     """
 
     def __init__(
-        self, n_series: int, track_max: bool = True, hourly: Sequence[int] | None = None, unit: bool = True
+        self,
+        n_series: int,
+        track_max: bool = True,
+        hourly: Sequence[int] | None = None,
+        unit: bool = True,
+        max_partitions: Sequence[int] | None = None,
+        max_series: Sequence[int] | None = None,
     ) -> None:
         self.n = n_series
         self.track_max = track_max
+        self.max_partitions = None if max_partitions is None else list(max_partitions)
+        self.untracked = np.ones(n_series, dtype=bool)
+        self.untracked[np.arange(n_series) if max_series is None else np.asarray(max_series, dtype=np.int64)] = False
         self.unit = unit
         self.hourly_series = np.arange(n_series) if hourly is None else np.asarray(hourly, dtype=np.int64)
         self.level = np.zeros(n_series)
@@ -137,6 +149,7 @@ class LevelFamily:
         self.day_area: list[np.ndarray] = []  # per window: (n_series, days), level x minutes
         self.day_max: list[np.ndarray] = []  # per window: (n_series, days)
         self.day_start: list[np.ndarray] = []  # per window: model minute each day starts
+        self.last_areas = np.zeros((n_series, 0))
 
     def window(self, start: float, days: int, moves: Moves, instants: Sequence[float] = ()) -> np.ndarray:
         """Reduce one window of ``days`` whole days from ``start``.
@@ -151,13 +164,16 @@ class LevelFamily:
         edges = np.arange(bins + 1) * BIN_MIN
         cum = (self.level[:, None] + ins.count - outs.count) * edges[None, :] - ins.total + outs.total
         areas = np.diff(cum, axis=1)
+        self.last_areas = areas  # the hourly areas of the window just reduced (read by the caller)
         self.day_start.append(start + DAY_MIN * np.arange(days))
         self.day_area.append(areas.reshape(self.n, days, 24).sum(axis=2))
         if len(self.hourly_series):
             self.hour_areas.append(areas[self.hourly_series])
         before = self.level[:, None] + ins.count - outs.count  # level just before each hour edge
         if self.track_max:
-            self.day_max.append(self._max(start, days, moves, ins, outs, before))
+            peaks = self._max(start, days, moves, ins, outs, before)
+            peaks[self.untracked] = np.nan
+            self.day_max.append(peaks)
         at = np.array([self._level_at(start, float(c), ins, outs, before) for c in instants])
         self.level = before[:, -1]
         return at.reshape(len(instants), self.n)
@@ -227,7 +243,8 @@ class LevelFamily:
             w = w.astype(np.int32)
         order = np.argsort(t, kind="stable")  # two ascending runs; exits first at equal times
         t, w = t[order], w[order]
-        series = [np.concatenate((o, i))[order] for o, i in zip(m.out_series.T, m.in_series.T)]
+        columns = range(m.in_series.shape[1]) if self.max_partitions is None else self.max_partitions
+        series = [np.concatenate((m.out_series[:, c], m.in_series[:, c]))[order] for c in columns]
         day = np.minimum(((t - start) * (1.0 / DAY_MIN)).astype(np.int16), days - 1)
         # events at a day's first instant are counted through ``out`` (the level after all of them)
         bounds = start + DAY_MIN * np.arange(days)

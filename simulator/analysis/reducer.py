@@ -132,7 +132,8 @@ class Reducer:
         directions = [grp.direction_offset + i for i in range(len(grp.directions))]
         self.stage_queue = LevelFamily(n_stages)
         self.stage_busy = LevelFamily(n_stages, track_max=False)
-        self.system = LevelFamily(n_groups, hourly=gates + directions)
+        # daily peaks of trucks in the system: of the whole system and of each gate
+        self.system = LevelFamily(n_groups, hourly=gates + directions, max_partitions=[0, 1], max_series=[0, *gates])
         self.queue = LevelFamily(n_groups, hourly=[])
         self.road = LevelFamily(n_groups, hourly=gates)
         self.road_km = LevelFamily(n_groups, hourly=gates, unit=False)
@@ -181,7 +182,7 @@ class Reducer:
             codes=codes,
         )
         seen = spread(codes)[0]
-        self.g["seen"][np.unique(seen)] = 1
+        self.g["seen"][np.bincount(seen, minlength=self.groups.n) > 0] = 1
         measured = (ev.arrive_t >= self.t0) & (ev.arrive_t < self.t1)
         self._count_groups("arrived", codes[measured])
         diverted = measured & (origin >= 0)
@@ -197,9 +198,11 @@ class Reducer:
         truck = ev.open_truck.astype(np.int64)
         stage = ev.open_stage.astype(np.int64)
         idx = self.trucks.index(truck)
-        _, first_in_window = np.unique(truck, return_index=True)
         first = np.zeros(len(truck), dtype=bool)
-        first[first_in_window] = True
+        if len(idx):  # each truck's first row in the window (a truck's rows come in order)
+            position = np.full(int(idx.max()) + 1, len(idx))
+            np.minimum.at(position, idx, np.arange(len(idx)))
+            first[position[position < len(idx)]] = True
         first &= ~self.trucks.columns["has_row"][idx]
         self.trucks.columns["has_row"][idx] = True
         road = first & self.stage_yard[stage] if len(stage) else first
@@ -247,12 +250,9 @@ class Reducer:
         queue_stage = started_stage[waited_out]
         self.stage_queue.window(start, bins, Moves.of(open_stage, open_t, queue_stage, start_t))
         busy = Moves.of(started_stage, ev.start_t, end_stage, ev.end_t)
-        lo, hi = max(start, self.t0), min(start + days * DAY, self.t1)
-        if hi > lo:  # busy server-minutes inside opening hours, for the utilisation
-            stage, a, b = self.open_minutes.spans(lo, hi)
-            areas = self.stage_busy.span_areas(start, busy, stage, a, b)
-            self.s["open_busy"] += np.bincount(stage, weights=areas, minlength=len(self.s["open_busy"]))
+        self._open_busy(start, days, busy)
         self.stage_busy.window(start, bins, busy)
+        self._open_busy_aligned(start, days)
         arrive_codes = self._codes_of(ev.arrive_truck)
         exit_codes = self._codes_of(ev.exit_truck)
         clocks = start + DAY * np.arange(days) + self.lay.backlog_clock_min
@@ -268,6 +268,34 @@ class Reducer:
         road = (open_codes[road_in], open_t[road_in], start_codes[road_out], start_t[road_out])
         self.road.window(start, bins, Moves.of(*road))
         self.road_km.window(start, bins, Moves.of(*road, km_in, km_out))
+
+    def _open_busy(self, start: float, days: int, busy: Moves) -> None:
+        """Busy server-minutes inside opening hours of the stages whose hours are not whole model
+        hours, for the utilisation (the others are added from the hourly areas)."""
+        lo, hi = max(start, self.t0), min(start + days * DAY, self.t1)
+        ragged = ~self.open_minutes.aligned
+        if hi <= lo or not ragged.any():
+            return
+        stage, a, b = self.open_minutes.spans(lo, hi)
+        keep = ragged[stage]
+        mine_in, mine_out = ragged[busy.in_series[:, 0]], ragged[busy.out_series[:, 0]]
+        moves = Moves(
+            busy.in_series[mine_in], busy.in_t[mine_in], busy.in_w[mine_in],
+            busy.out_series[mine_out], busy.out_t[mine_out], busy.out_w[mine_out],
+        )  # fmt: skip
+        areas = self.stage_busy.span_areas(start, moves, stage[keep], a[keep], b[keep])
+        self.s["open_busy"] += np.bincount(stage[keep], weights=areas, minlength=len(self.s["open_busy"]))
+
+    def _open_busy_aligned(self, start: float, days: int) -> None:
+        """Busy server-minutes inside opening hours of the stages open and closed on whole hours."""
+        bins = days * 24
+        hours = start + 60.0 * np.arange(bins)
+        measured = (hours >= self.t0) & (hours < self.t1)
+        if not measured.any():
+            return
+        aligned = self.open_minutes.aligned
+        mask = self.open_minutes.open_hours(start, bins) & measured[None, :] & aligned[:, None]
+        self.s["open_busy"] += (self.stage_busy.last_areas * mask).sum(axis=1)
 
     def _stage_sums(
         self,

@@ -42,6 +42,31 @@ class OpenMinutes:
             first = np.searchsorted(stage, stage, side="left")
             self.before = cum - cum[first]
         self.stage = stage
+        # stages whose every opening and closing falls on a whole model hour
+        off_hour = (np.abs(self.starts / 60.0 - np.round(self.starts / 60.0)) > 1e-9) | (
+            np.abs(self.ends / 60.0 - np.round(self.ends / 60.0)) > 1e-9
+        )
+        self.aligned = self.always.copy()
+        for i in range(len(schedules)):
+            if not self.always[i]:
+                self.aligned[i] = not off_hour[stage == i].any()
+
+    def open_hours(self, start: float, bins: int) -> np.ndarray:
+        """Whether each stage is open for each whole hour from ``start``: shape ``(stages, bins)``.
+
+        Exact for :attr:`aligned` stages (an hour is then wholly open or wholly closed).
+        """
+        mids = start + 60.0 * (np.arange(bins) + 0.5)
+        out = np.repeat(self.always[:, None], bins, axis=1)
+        for i in np.flatnonzero(~self.always):
+            mine = self.stage == i
+            if not mine.any():  # never open
+                out[i] = False
+                continue
+            k = np.searchsorted(self.starts[mine], mids, side="right") - 1
+            inside = (k >= 0) & (mids < self.ends[mine][np.maximum(k, 0)])
+            out[i] = inside
+        return out
 
     def spans(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The open intervals of every scheduled stage clipped to ``[lo, hi]``: ``(stage, start, end)``.

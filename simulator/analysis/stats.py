@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 __all__ = ["BOTTLENECK_BAND", "busiest_stages", "stability", "summarise", "t_interval"]
 
@@ -27,6 +26,8 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     mean = float(x.mean())
     if len(x) < 2:
         return mean, float("nan"), float("nan")
+    from scipy import stats as sps  # loaded on first use: importing this module stays cheap
+
     half = float(sps.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
     return mean, mean - half, mean + half
 

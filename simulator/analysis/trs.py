@@ -44,10 +44,12 @@ class TrsAccumulator:
         self.flow_direction = np.array([self.directions.index(d) for d in lay.flow_direction], dtype=np.int64)
         self.release = np.array([_RELEASES.get(m, 0) for m in lay.stage_milestone], dtype=np.int64)
         self.n_cells = len(self.directions) * len(self.classes) * len(self.channels)
-        n = self.n_cells * len(MILESTONES)
-        self.count = np.zeros(n)
-        self.total = np.zeros(n)
-        self.quantiles = [GroupedQuantiles(self.n_cells, budget, scale=60.0) for _ in MILESTONES]
+        # counts and sums per finest cell (direction, class, channel or none) and milestone; the
+        # cube's cells (each also over all values) are their sums, taken at the end
+        self.finest = (len(self.directions) - 1, len(self.classes) - 1, len(self.channels))
+        self.count = np.zeros((*self.finest, len(MILESTONES)))
+        self.total = np.zeros((*self.finest, len(MILESTONES)))
+        self.quantiles = GroupedQuantiles(self.n_cells, budget, scale=60.0, columns=len(MILESTONES))
 
     def yard_entry(self, trucks: LiveTable, truck: np.ndarray, t: np.ndarray) -> None:
         """Trucks entered a yard at ``t``: the first entry is the yard-entry milestone."""
@@ -73,17 +75,19 @@ class TrsAccumulator:
         arrive = cols["arrive"][idx]
         hours = np.stack([cols[f"m{j}"][idx] for j in range(4)] + [exit_t], axis=1)
         hours = (hours - arrive[:, None]) / 60.0
-        cells = self._cells(cols["flow"][idx], cols["cls"][idx], cols["channel"][idx])
+        flow, cls, channel = cols["flow"][idx], cols["cls"][idx], cols["channel"][idx]
+        cells = self._cells(flow, cls, channel)
         m = len(MILESTONES)
-        for j in range(m):
-            values = hours[:, j]
-            reached = ~np.isnan(values)
-            for column in cells.T:
-                keep = reached & (column >= 0)
-                groups = column[keep] * m + j
-                self.count += np.bincount(groups, minlength=len(self.count))
-                self.total += np.bincount(groups, weights=values[keep], minlength=len(self.total))
-            self.quantiles[j].add(cells, values)
+        _, nc, nh = self.finest
+        finest = ((self.flow_direction[flow] - 1) * nc + cls) * nh + (channel + 1)
+        keys = (finest[:, None] * m + np.arange(m)[None, :]).ravel()
+        reached = ~np.isnan(hours)
+        size = self.count.size
+        self.count += np.bincount(keys, weights=reached.ravel(), minlength=size).reshape(self.count.shape)
+        self.total += np.bincount(keys, weights=np.where(reached, hours, 0.0).ravel(), minlength=size).reshape(
+            self.total.shape
+        )
+        self.quantiles.add(cells, hours)
 
     def _cells(self, flow: np.ndarray, cls: np.ndarray, channel: np.ndarray) -> np.ndarray:
         """The 8 cells (direction or all x class or all x channel or all) of every truck; -1: none."""
@@ -96,11 +100,19 @@ class TrsAccumulator:
             for cc in (np.zeros_like(c), c):
                 for hh in (np.zeros_like(h), h):
                     out.append(np.where(hh >= 0, (dd * nc + cc) * nh + hh, -1))
-        return np.stack(out, axis=1)
+        return np.stack(out, axis=1).astype(np.int16)
+
+    def _cube(self, finest: np.ndarray) -> np.ndarray:
+        """Sums over the cube's cells, ``all`` first on each axis: shape ``(cells * milestones,)``."""
+        d = np.concatenate((finest.sum(axis=0, keepdims=True), finest), axis=0)
+        c = np.concatenate((d.sum(axis=1, keepdims=True), d), axis=1)
+        h = np.concatenate((c.sum(axis=2, keepdims=True), c[:, :, 1:]), axis=2)  # no channel: only in "all"
+        return h.ravel()
 
     def table(self, replication: int) -> pd.DataFrame:
         """The TRS table: one row per direction, class, channel and milestone (columns :data:`TRS_COLUMNS`)."""
-        both = [q.percentiles([50, 90]) for q in self.quantiles]  # per milestone: (cells, 2)
+        count, total = self._cube(self.count), self._cube(self.total)
+        both = [self.quantiles.percentiles([50, 90], j) for j in range(len(MILESTONES))]  # each (cells, 2)
         median = np.stack([b[:, 0] for b in both], axis=1).ravel()
         p90 = np.stack([b[:, 1] for b in both], axis=1).ravel()
         rows = []
@@ -110,11 +122,11 @@ class TrsAccumulator:
             for ci, c in enumerate(self.classes):
                 for hi, h in enumerate(self.channels):
                     cell = (di * nc + ci) * nh + hi
-                    if self.count[cell * m + m - 1] == 0:
+                    if count[cell * m + m - 1] == 0:
                         continue
                     for j, name in enumerate(MILESTONES):
                         g = cell * m + j
-                        if self.count[g] > 0:
-                            stats = (self.total[g] / self.count[g], float(median[g]), float(p90[g]))
-                            rows.append((replication, d, c, h, name, int(self.count[g]), *stats))
+                        if count[g] > 0:
+                            stats = (total[g] / count[g], float(median[g]), float(p90[g]))
+                            rows.append((replication, d, c, h, name, int(count[g]), *stats))
         return pd.DataFrame(rows, columns=TRS_COLUMNS)

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
-    from simulator.cli.main import main as _main
+    from simulator.cli.commands import main as _main
 
     return _main(argv)

@@ -7,15 +7,18 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
-from simulator.experiments.executors import Executor, make_executor
 from simulator.scenario.errors import Issue, ScenarioError
+
+if TYPE_CHECKING:
+    from simulator.experiments.executors import Executor
 
 __all__ = [
     "UsageError",
@@ -23,6 +26,7 @@ __all__ = [
     "cache_from_args",
     "executor_from_args",
     "fmt",
+    "one_line_warnings",
     "out_folder",
     "positive",
     "progress_bar",
@@ -92,6 +96,8 @@ def executor_from_args(args: argparse.Namespace) -> Executor:
     """The executor the options ask for (raises on an unreachable Dask scheduler); sets ``args.jobs``."""
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.dask == "local" else 1
+    from simulator.experiments.executors import make_executor
+
     return make_executor(args.jobs, args.dask)
 
 
@@ -123,6 +129,8 @@ def out_folder(requested: Path | None, kind: str, name: str) -> Path:
 @contextlib.contextmanager
 def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Iterator[Callable[[int, int], None]]:
     """A transient rich progress bar; yields a ``progress(done, total)`` callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -143,6 +151,19 @@ def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Itera
 def fmt(value: float, pattern: str) -> str:
     """Format a number, or a dash for NaN."""
     return "–" if value != value else pattern.format(value)
+
+
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Show warnings (a damaged cache entry being recomputed) as one ``warning:`` line on stderr."""
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        print(f"warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        yield
 
 
 def report(issues: Sequence[Issue]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -28,8 +28,9 @@ from simulator.cli.common import (
     seed_value,
 )
 from simulator.cli.outputs import add_report_option, write_charts_and_report  # charts/ and report.html (issue 6)
-from simulator.experiments.comparison import Comparison, compare, prepare_scenarios
-from simulator.experiments.lever_sweep import lever_variants, parse_lever_sweep
+
+if TYPE_CHECKING:
+    from simulator.experiments.comparison import Comparison
 
 __all__ = ["COMPARE_COMMANDS", "add_compare_parser", "run_compare"]
 
@@ -65,6 +66,9 @@ def add_compare_parser(sub: Any) -> None:
 
 def run_compare(args: argparse.Namespace, console: Console) -> int:
     """Run ``compare``; returns the exit status (bad input raises, as for the other commands)."""
+    from simulator.experiments.comparison import compare, prepare_scenarios
+    from simulator.experiments.lever_sweep import lever_variants, parse_lever_sweep
+
     if args.lever is not None:
         if len(args.scenarios) != 1:
             raise UsageError(f"compare --lever: give exactly one base scenario: {USAGE}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -20,12 +20,11 @@ from simulator.cli.common import (
     scenario_overrides,
     seed_value,
 )
-from simulator.experiments.cache import ReplicationCache, default_cache_dir
-from simulator.experiments.capacity import CapacityResult, find_capacity, parse_target
-from simulator.experiments.files import atomic_write_text, to_json
-from simulator.experiments.studies import design_points, parse_param, sensitivity, sweep
-from simulator.levers.load import load_scenario
 from simulator.scenario.errors import Issue, ScenarioError
+
+if TYPE_CHECKING:
+    from simulator.experiments.cache import ReplicationCache
+    from simulator.experiments.capacity import CapacityResult
 
 __all__ = ["STUDY_COMMANDS", "add_study_parsers", "run_study"]
 
@@ -63,7 +62,7 @@ def add_study_parsers(sub: Any) -> None:
     p.add_argument("--kpi", default="time_in_system_h_mean", help="[SCOPE:KEY:]KPI, e.g. gate:huu_nghi:queue_max")
     _common(p)
     p = sub.add_parser("cache-info", help="show the replication cache's size, or clear it")
-    p.add_argument("--cache-dir", type=Path, help=f"cache folder (default {default_cache_dir()})")
+    p.add_argument("--cache-dir", type=Path, help="cache folder (default $BORDER_SIM_CACHE or .sim-cache)")
     p.add_argument("--clear", action="store_true", help="delete every cached replication")
 
 
@@ -81,6 +80,10 @@ def run_study(args: argparse.Namespace, console: Console) -> int:
 
 
 def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
+    from simulator.experiments.files import atomic_write_text
+    from simulator.experiments.studies import design_points, parse_param, sweep
+    from simulator.levers.load import load_scenario
+
     base = load_scenario(args.scenario, scenario_overrides(args))
     points = design_points([parse_param(p) for p in args.param], args.design, args.samples, base.run.seed)
     out = out_folder(args.out, "sweep", base.name)
@@ -103,6 +106,10 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
 
 
 def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
+    from simulator.experiments.capacity import find_capacity, parse_target
+    from simulator.experiments.files import atomic_write_text, to_json
+    from simulator.levers.load import load_scenario
+
     target = parse_target(args.target)
     scenarios = [load_scenario(path, scenario_overrides(args)) for path in args.scenarios]
     out = out_folder(args.out, "capacity", scenarios[0].name)
@@ -119,6 +126,11 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
 
 
 def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
+    from simulator.experiments.capacity import parse_target
+    from simulator.experiments.files import atomic_write_text
+    from simulator.experiments.studies import sensitivity
+    from simulator.levers.load import load_scenario
+
     base = load_scenario(args.scenario, scenario_overrides(args))
     try:
         target = parse_target(f"{args.kpi}<=0")
@@ -152,6 +164,8 @@ def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cach
 
 
 def _cache_info(args: argparse.Namespace, console: Console) -> int:
+    from simulator.experiments.cache import ReplicationCache, default_cache_dir
+
     cache = ReplicationCache(args.cache_dir or default_cache_dir())
     info = cache.info()
     if args.clear:

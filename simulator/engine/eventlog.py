@@ -90,14 +90,13 @@ _GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
     "open": (("open_truck", "i"), ("open_stage", "h"), ("open_t", "d")),
     "start": (("start_row", "q"), ("start_t", "d")),
     "end": (("end_row", "q"), ("end_t", "d")),
-    "arrive": (
-        ("arrive_flow", "h"),
-        ("arrive_origin", "h"),
-        ("arrive_class", "h"),
-        ("arrive_t", "d"),
-        ("arrive_channel", "b"),
-        ("arrive_mode", "b"),
-        ("arrive_vehicle", "h"),
+    "arrive": (("arrive_ref", "q"), ("arrive_t", "d")),  # the truck's block and position in it
+    "divert": (
+        ("divert_truck", "i"),
+        ("divert_t", "d"),
+        ("divert_flow", "h"),
+        ("divert_channel", "b"),
+        ("divert_mode", "b"),
     ),
     "exit": (("exit_truck", "i"), ("exit_t", "d")),
 }
@@ -117,6 +116,7 @@ class EventBuffer:
         self.arrays: dict[str, array] = {name: array(code) for group in _GROUPS.values() for name, code in group}
         self.rows = 0  # rows opened in earlier windows
         self.trucks = 0  # trucks arrived in earlier windows
+        self.trucks_before = 0  # trucks arrived before the window last taken
 
     def appender(self, name: str) -> Callable[[Any], None]:
         """The bound ``append`` of buffer ``name``, for the hot path."""
@@ -138,6 +138,7 @@ class EventBuffer:
                 del buffer[:cut]
         cols["open_row"] = self.rows + np.arange(len(cols["open_t"]), dtype=np.int64)
         cols["arrive_truck"] = self.trucks + np.arange(len(cols["arrive_t"]), dtype=np.int32)
+        self.trucks_before = self.trucks
         self.rows += len(cols["open_t"])
         self.trucks += len(cols["arrive_t"])
         return cols

@@ -15,7 +15,6 @@ the observers one simulated week at a time; :func:`simulate` collects it into a
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 from collections.abc import Callable, Generator, Sequence
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.engine.arrivals import ArrivalStream, class_rates, draw_classes
+from simulator.engine.arrivals import BLOCK, ArrivalStream, class_rates, draw_classes
 from simulator.engine.calendar_rules import season_factors
 from simulator.engine.draws import FlowDrawer, FlowDraws, Step
 from simulator.engine.eventlog import WINDOW_MIN, Collector, EventBuffer, Observer, WindowEvents
@@ -60,19 +59,34 @@ class _Diversion:
 class _Block:
     """The next trucks of one flow: arrival times, classes, vehicles and every draw."""
 
-    __slots__ = ("channel", "cls", "div", "div_channel", "div_mode", "div_u", "draws", "mode", "times", "vehicle")
+    __slots__ = (
+        "channel",
+        "cls",
+        "cls_np",
+        "div",
+        "div_u",
+        "draws",
+        "flow",
+        "serial",
+        "times",
+        "times_np",
+        "vehicle_np",
+    )
 
-    def __init__(self, times: np.ndarray, cls: np.ndarray, vehicle: np.ndarray, draws: FlowDraws) -> None:
+    def __init__(
+        self, serial: int, flow: int, times: np.ndarray, cls: np.ndarray, vehicle: np.ndarray, draws: FlowDraws
+    ) -> None:
+        self.serial = serial
+        self.flow = flow
+        self.times_np = times
         self.times = times.tolist()
+        self.cls_np = cls
         self.cls = cls.tolist()
-        self.vehicle = vehicle.tolist()
+        self.vehicle_np = vehicle
         self.draws = draws
-        self.channel = draws.channel.tolist()
-        self.mode = draws.mode.tolist()
+        self.channel = draws.channel
         self.div: FlowDraws | None = None
         self.div_u: list[float] = []
-        self.div_channel: list[int] = []
-        self.div_mode: list[int] = []
 
 
 class _Flow:
@@ -96,7 +110,7 @@ class _Flow:
         self.classes = model.class_names
         self.diversion: _Diversion | None = None
 
-    def next_block(self) -> _Block | None:
+    def next_block(self, serial: int, flow: int) -> _Block | None:
         """The next block of trucks, or None when the flow has no more arrivals."""
         times = self.arrivals.next_block()
         if not len(times):
@@ -104,13 +118,11 @@ class _Flow:
         n = len(times)
         cls = draw_classes(times, self.rates, self.class_gen.random(n))
         vehicle = draw_vehicles(self.fees, self.classes, cls, self.vehicle_gen.random(n))
-        block = _Block(times, cls, vehicle, self.drawer.block(cls))
+        block = _Block(serial, flow, times, cls, vehicle, self.drawer.block(cls))
         div = self.diversion
         if div is not None:
             block.div = div.drawer.block(cls)
             block.div_u = div.u_gen.random(n).tolist()
-            block.div_channel = block.div.channel.tolist()
-            block.div_mode = block.div.mode.tolist()
         return block
 
 
@@ -149,20 +161,15 @@ class Model:
         self.diversions = [flow.diversion for flow in self.flows]
         names = ("open_truck", "open_stage", "open_t", "start_row", "start_t", "end_row", "end_t")
         self._log = tuple(self.buffer.appender(n) for n in names)
-        self._arrive = tuple(
+        self._divert = tuple(
             self.buffer.appender(n)
-            for n in (
-                "arrive_flow",
-                "arrive_origin",
-                "arrive_class",
-                "arrive_t",
-                "arrive_channel",
-                "arrive_mode",
-                "arrive_vehicle",
-            )
+            for n in ("divert_truck", "divert_t", "divert_flow", "divert_channel", "divert_mode")
         )
         self._exit = (self.buffer.appender("exit_truck"), self.buffer.appender("exit_t"))
         self._next_row = itertools.count().__next__
+        self._blocks: dict[int, _Block] = {}  # blocks whose arrivals are not all handed over yet
+        self._current: list[_Block | None] = []
+        self._scheduled: set[int] = set()
 
     def _diversion(self, gname: str, fname: str) -> _Diversion | None:
         sc = self.scenario
@@ -197,109 +204,147 @@ class Model:
             self.streams.get(key),
         )
 
+    def _next_block(self, fi: int) -> _Block | None:
+        serial = self._serial
+        self._serial += 1
+        block = self.flows[fi].next_block(serial, fi)
+        if block is not None:
+            self._blocks[serial] = block
+        return block
+
+    def _due(self, until: float) -> tuple[list[float], list[int], list[int], list[_Block]]:
+        """The arrivals of every flow before ``until``, merged in time order (ties: flow order)."""
+        times, refs, owners = [], [], []
+        blocks: list[_Block] = []
+        for fi in range(len(self.flows)):
+            block = self._current[fi]
+            while block is not None:
+                pos = self._pos[fi]
+                end = int(np.searchsorted(block.times_np, until, side="left"))
+                if end > pos:
+                    times.append(block.times_np[pos:end])
+                    refs.append(np.arange(pos, end, dtype=np.int64))
+                    owners.append(np.full(end - pos, len(blocks), dtype=np.int64))
+                    blocks.append(block)
+                if end < len(block.times):
+                    self._pos[fi] = end
+                    break
+                block = self._current[fi] = self._next_block(fi)
+                self._pos[fi] = 0
+        if not times:
+            return [], [], [], blocks
+        t = np.concatenate(times)
+        order = np.argsort(t, kind="stable")
+        return t[order].tolist(), np.concatenate(refs)[order].tolist(), np.concatenate(owners)[order].tolist(), blocks
+
     def _source(self) -> Generator[simpy.Event, Any, None]:
-        """Start every truck at its arrival time, merging the flows in time order (ties: flow order)."""
+        """Start every truck at its arrival time, a simulated day of arrivals at a time."""
         env = self.env
-        blocks: list[_Block | None] = [flow.next_block() for flow in self.flows]
-        heap = [(b.times[0], fi, 0) for fi, b in enumerate(blocks) if b is not None]
-        heapq.heapify(heap)
-        tid = 0
-        while heap:
-            t, fi, j = heap[0]
-            delay = t - env.now
-            if delay > 0:
-                yield env.timeout(delay)
-            block = blocks[fi]
-            assert block is not None
-            env.process(self._truck(tid, fi, j, block))
-            tid += 1
-            j += 1
-            if j == len(block.times):
-                block = blocks[fi] = self.flows[fi].next_block()
-                j = 0
-            if block is None:
-                heapq.heappop(heap)
-            else:
-                heapq.heapreplace(heap, (block.times[j], fi, j))
+        process, timeout, truck = env.process, env.timeout, self._make_truck()
+        a_ref, a_t = self.buffer.appender("arrive_ref"), self.buffer.appender("arrive_t")
+        self._serial = 0
+        self._current = [self._next_block(fi) for fi in range(len(self.flows))]
+        self._pos = [0] * len(self.flows)
+        tid, until = 0, 0.0
+        while any(b is not None for b in self._current):
+            until += 1440.0
+            times, refs, owners, blocks = self._due(until)
+            self._scheduled = {b.serial for b in blocks}  # their arrivals are not all emitted yet
+            for t, j, owner in zip(times, refs, owners):
+                delay = t - env._now
+                if delay > 0:
+                    yield timeout(delay)
+                block = blocks[owner]
+                a_ref(block.serial * BLOCK + j)
+                a_t(env._now)  # the clock's value, so a truck's first queue time equals its arrival exactly
+                process(truck(tid, block.flow, j, block))
+                tid += 1
 
-    def _truck(self, tid: int, fi: int, j: int, block: _Block) -> Generator[simpy.Event, Any, None]:
+    def _make_truck(self) -> Callable[[int, int, int, _Block], Generator[simpy.Event, Any, None]]:
+        """The truck process, with everything its hot loop uses bound as local names of a closure.
+
+        ``env._now`` is SimPy's clock read directly: the ``now`` property costs a call per read,
+        and the loop reads the clock at every queue entry, start and end.
+        """
         env = self.env
-        ci = block.cls[j]
-        route: Sequence[Step] = block.draws.routes[ci]
-        div = self.diversions[fi]
-        f_arrive, f_origin, f_class, f_t, f_channel, f_mode, f_vehicle = self._arrive
-        diverted = div is not None and block.div_u[j] < div.share and div.triggered()
-        if diverted:
-            assert div is not None and block.div is not None
-            route = block.div.routes[ci]
-            f_arrive(div.target)
-            f_origin(fi)
-            f_channel(block.div_channel[j])
-            f_mode(block.div_mode[j])
-        else:
-            f_arrive(fi)
-            f_origin(-1)
-            f_channel(block.channel[j])
-            f_mode(block.mode[j])
-        f_class(ci)
-        f_t(env.now)
-        f_vehicle(block.vehicle[j])
-        if diverted and div is not None and div.travel > 0:
-            yield env.timeout(div.travel)
+        event, timeout = env.event, env.timeout
+        diversions = self.diversions
         o_truck, o_stage, o_t, s_row, s_t, e_row, e_t = self._log
-        next_row = self._next_row
-        held: tuple[Any, int] | None = None
-        for stage, service, visits, is_yard in route:
-            if visits is not None and not visits[j]:
-                continue
-            row = next_row()
-            o_truck(tid)
-            o_stage(stage.index)
-            o_t(env.now)
-            if stage.busy < stage.servers:
-                stage.busy += 1
-            else:
-                turn = env.event()
-                stage.queue.append(turn)
-                yield turn
-            if is_yard:
-                s_row(row)
-                s_t(env.now)
-                if held is not None:
-                    self._release(*held)
-                held = (stage, row)
-                continue
-            if stage.gated:
-                while True:
-                    start = stage.next_start(env.now)
-                    if start == env.now:
-                        break
-                    yield env.timeout(start - env.now) if start < math.inf else env.event()
-                if stage.caps is not None:
-                    stage.caps.consume(env.now)
-            s_row(row)
-            s_t(env.now)
-            yield env.timeout(service[j])  # type: ignore[index]
-            e_row(row)
-            e_t(env.now)
-            if stage.queue:
-                stage.queue.popleft().succeed()
-            else:
-                stage.busy -= 1
-        if held is not None:
-            self._release(*held)
+        d_truck, d_t, d_flow, d_channel, d_mode = self._divert
         x_truck, x_t = self._exit
-        x_truck(tid)
-        x_t(env.now)
+        next_row = self._next_row
+        inf = math.inf
 
-    def _release(self, yard: Any, row: int) -> None:
-        _, _, _, _, _, e_row, e_t = self._log
-        e_row(row)
-        e_t(self.env.now)
-        if yard.queue:
-            yard.queue.popleft().succeed()
-        else:
-            yard.busy -= 1
+        def truck(tid: int, fi: int, j: int, block: _Block) -> Generator[simpy.Event, Any, None]:
+            ci = block.cls[j]
+            route: Sequence[Step] = block.draws.routes[ci]
+            div = diversions[fi]
+            if div is not None and block.div_u[j] < div.share and div.triggered():
+                assert block.div is not None
+                route = block.div.routes[ci]
+                d_truck(tid)
+                d_t(env._now)
+                d_flow(div.target)
+                d_channel(int(block.div.channel[j]))
+                d_mode(int(block.div.mode[j]))
+                if div.travel > 0:
+                    yield timeout(div.travel)
+            yard: Any = None
+            held = 0
+            for stage, service, visits, is_yard in route:
+                if visits is not None and not visits[j]:
+                    continue
+                row = next_row()
+                o_truck(tid)
+                o_stage(stage.index)
+                o_t(env._now)
+                if stage.busy < stage.servers:
+                    stage.busy += 1
+                else:
+                    turn = event()
+                    stage.queue.append(turn)
+                    yield turn
+                if is_yard:
+                    s_row(row)
+                    s_t(env._now)
+                    if yard is not None:  # leave the previous yard now that a slot here is taken
+                        e_row(held)
+                        e_t(env._now)
+                        if yard.queue:
+                            yard.queue.popleft().succeed()
+                        else:
+                            yard.busy -= 1
+                    yard, held = stage, row
+                    continue
+                if stage.gated:
+                    while True:
+                        now = env._now
+                        start = stage.next_start(now)
+                        if start == now:
+                            break
+                        yield timeout(start - now) if start < inf else event()
+                    if stage.caps is not None:
+                        stage.caps.consume(env._now)
+                s_row(row)
+                s_t(env._now)
+                yield timeout(service[j])  # type: ignore[index]
+                e_row(row)
+                e_t(env._now)
+                if stage.queue:
+                    stage.queue.popleft().succeed()
+                else:
+                    stage.busy -= 1
+            if yard is not None:
+                e_row(held)
+                e_t(env._now)
+                if yard.queue:
+                    yard.queue.popleft().succeed()
+                else:
+                    yard.busy -= 1
+            x_truck(tid)
+            x_t(env._now)
+
+        return truck
 
     def _windows(self, observers: Sequence[Observer], progress: Progress | None) -> Generator[simpy.Event, Any, None]:
         """Hand the observers each window's events (the last window comes from :meth:`run`)."""
@@ -315,18 +360,59 @@ class Model:
 
     def _hand_over(self, start: float, end: float, observers: Sequence[Observer]) -> None:
         cols = self.buffer.take(end)
+        arrivals = self._arrivals(cols)
         lay = self.layout
-        flow = cols["arrive_flow"].astype(np.int64)
+        flow = arrivals["arrive_flow"].astype(np.int64)
         gate = lay.flow_gate[flow] if len(flow) else np.empty(0, np.int16)
         direction = np.array(lay.flow_direction)[flow] if len(flow) else np.empty(0, str)
         infra, trans = truck_fees(
-            self.scenario, gate, direction, cols["arrive_class"], cols["arrive_mode"], cols["arrive_vehicle"]
+            self.scenario,
+            gate,
+            direction,
+            arrivals["arrive_class"],
+            arrivals["arrive_mode"],
+            arrivals["arrive_vehicle"],
         )
+        kept = {k: cols[k] for k in WindowEvents.__dataclass_fields__ if k in cols}
         events = WindowEvents(
-            start=start, end=end, arrive_fee_infrastructure=infra, arrive_fee_transloading=trans, **cols
+            start=start, end=end, arrive_fee_infrastructure=infra, arrive_fee_transloading=trans, **kept, **arrivals
         )
         for observer in observers:
             observer.window(events)
+
+    def _arrivals(self, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Every arrival's flow, class, channel, mode and vehicle, from its block (and its diversion)."""
+        refs = cols["arrive_ref"]
+        n = len(refs)
+        out: dict[str, np.ndarray] = {
+            "arrive_flow": np.empty(n, np.int16),
+            "arrive_class": np.empty(n, np.int16),
+            "arrive_channel": np.empty(n, np.int8),
+            "arrive_mode": np.empty(n, np.int8),
+            "arrive_vehicle": np.empty(n, np.int16),
+        }
+        serial, j = refs // BLOCK, refs % BLOCK
+        for s in np.unique(serial).tolist():
+            block = self._blocks[s]
+            rows = serial == s
+            k = j[rows]
+            out["arrive_flow"][rows] = block.flow
+            out["arrive_class"][rows] = block.cls_np[k]
+            out["arrive_channel"][rows] = block.draws.channel[k]
+            out["arrive_mode"][rows] = block.draws.mode[k]
+            out["arrive_vehicle"][rows] = block.vehicle_np[k]
+        origin = np.full(n, -1, np.int16)
+        where = cols["divert_truck"].astype(np.int64) - self.buffer.trucks_before
+        origin[where] = out["arrive_flow"][where]
+        out["arrive_flow"][where] = cols["divert_flow"]
+        out["arrive_channel"][where] = cols["divert_channel"]
+        out["arrive_mode"][where] = cols["divert_mode"]
+        out["arrive_origin"] = origin
+        pending = {int(r) // BLOCK for r in self.buffer.arrays["arrive_ref"]}
+        keep = pending | self._scheduled | {b.serial for b in self._current if b is not None}
+        for s in [s for s in self._blocks if s not in keep]:
+            del self._blocks[s]
+        return out
 
     def run(self, observers: Sequence[Observer] = (), progress: Progress | None = None) -> None:
         """Run to the horizon, handing every window of events to ``observers`` in time order.

@@ -33,14 +33,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-
-from simulator.analysis.reducer import Reduction
 from simulator.experiments.files import atomic_write_bytes, package_version
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the heavy libraries load only when an entry is read or written
+    import pandas as pd
+
+    from simulator.analysis.reducer import Reduction
     from simulator.experiments.replication import ReplicationResult
 
 __all__ = [
@@ -51,6 +49,7 @@ __all__ = [
     "code_fingerprint",
     "default_cache_dir",
     "dependency_versions",
+    "fingerprint_of",
 ]
 
 ENV_VAR = "BORDER_SIM_CACHE"
@@ -76,16 +75,25 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(ENV_VAR, ".sim-cache"))
 
 
-@functools.cache
-def code_fingerprint() -> str:
-    """SHA-256 over the source of the layers that compute a replication (recursive)."""
+def fingerprint_of(package: Path) -> str:
+    """SHA-256 over the source of the layers of ``package`` that compute a replication (recursive).
+
+    The charts, the report, the command line and the rest of the experiment layer are left out:
+    editing them cannot change a replication's numbers.
+    """
     digest = hashlib.sha256()
-    files = [p for layer in _COMPUTING for p in (_PACKAGE / layer).rglob("*.py")]
-    files += [_PACKAGE / name for name in _ALSO]
+    files = [p for layer in _COMPUTING for p in (package / layer).rglob("*.py")]
+    files += [package / name for name in _ALSO if (package / name).is_file()]
     for path in sorted(files):
-        digest.update(str(path.relative_to(_PACKAGE)).encode())
+        digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """:func:`fingerprint_of` the installed package (computed once per process)."""
+    return fingerprint_of(_PACKAGE)
 
 
 @functools.cache
@@ -110,6 +118,8 @@ class CacheInfo:
 
 
 def _table_bytes(frame: pd.DataFrame, compression: str | None = None) -> bytes:
+    import pyarrow as pa
+
     table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = io.BytesIO()
     options = pa.ipc.IpcWriteOptions(compression=compression)
@@ -119,6 +129,8 @@ def _table_bytes(frame: pd.DataFrame, compression: str | None = None) -> bytes:
 
 
 def _read_table(data: bytes) -> pd.DataFrame:
+    import pyarrow as pa
+
     with pa.ipc.open_stream(pa.BufferReader(data)) as reader:
         return reader.read_all().to_pandas()
 
@@ -155,6 +167,8 @@ def decode(key: str, data: bytes) -> tuple[dict[str, bytes], dict[str, Any]]:
 
 def encode_reduction(key: str, red: Reduction) -> bytes:
     """A replication's reduction as an entry."""
+    import pandas as pd
+
     hourly = pd.DataFrame({f"s{i}": red.hourly[i] for i in range(len(red.series))})
     tables = {
         "kpis": _table_bytes(red.kpis),
@@ -173,6 +187,10 @@ def encode_reduction(key: str, red: Reduction) -> bytes:
 
 def decode_reduction(key: str, data: bytes) -> Reduction:
     """The reduction in an entry."""
+    import numpy as np
+
+    from simulator.analysis.reducer import Reduction
+
     tables, meta = decode(key, data)
     hourly = _read_table(tables["hourly"])
     series = [tuple(str(x) for x in s) for s in meta["series"]]
@@ -258,11 +276,12 @@ class ReplicationCache:
         return ReplicationResult(reduction.replication, reduction, log)
 
     def put(self, key: str, result: ReplicationResult) -> None:
-        """Store ``result`` atomically (its log too, when it has one)."""
-        self._write(self._file(key), encode_reduction(key, result.reduction))
+        """Store ``result`` atomically (its log too, when it has one: first, so that a reduction
+        entry on disk always has the log it was stored with)."""
         if result.log is not None:
             log = encode(key, {"log": _table_bytes(result.log, "zstd")}, {"replication": result.replication})
             self._write(self._file(key, ".log"), log)
+        self._write(self._file(key), encode_reduction(key, result.reduction))
 
     def _write(self, path: Path, data: bytes) -> None:
         try:

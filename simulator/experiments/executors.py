@@ -12,11 +12,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
+from simulator.experiments.errors import ExecutorError
+
 __all__ = ["DaskExecutor", "Executor", "ExecutorError", "ProcessExecutor", "SerialExecutor", "make_executor"]
-
-
-class ExecutorError(Exception):
-    """The executor could not be started (e.g. an unreachable Dask scheduler)."""
 
 
 class Executor(Protocol):

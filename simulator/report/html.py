@@ -118,13 +118,10 @@ def breakable(path: str) -> Raw:
 
 
 def figure_html(fig: Figure, caption: str, dpi: int = 110) -> Raw:
-    """The figure as an embedded PNG (a ``data:`` URI) with its caption; the figure is closed."""
-    import matplotlib.pyplot as plt
-
+    """The figure as an embedded PNG (a ``data:`` URI) with its caption."""
     title = fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return png_html(buffer.getvalue(), title, caption)
 
 

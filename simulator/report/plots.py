@@ -13,19 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from simulator.analysis.registry import VIEWS  # noqa: E402
-from simulator.experiments.folders import RunFolder, read_json  # noqa: E402
-from simulator.report.i18n import check_lang, fmt_number, fmt_percent, kpi_name, t  # noqa: E402
+from simulator.analysis.registry import VIEWS
+from simulator.experiments.folders import RunFolder, read_json
+from simulator.report.i18n import check_lang, fmt_number, fmt_percent, kpi_name, t
 
 __all__ = [
     "backlog_over_time",
@@ -43,14 +38,24 @@ __all__ = [
     "trs_breakdown",
     "utilisation_heatmap",
 ]
-from simulator.report.plots_backlog import backlog_over_time  # noqa: E402
-from simulator.report.plots_base import RUN_COLORS, _kpi_label, _localise, figure_title, has_event_log, save_figure  # noqa: E402
-from simulator.report.plots_trs import has_trs, trs_breakdown  # noqa: E402
+from simulator.report.plots_backlog import backlog_over_time
+from simulator.report.plots_base import (
+    RUN_COLORS,
+    _kpi_label,
+    _localise,
+    figure_title,
+    has_event_log,
+    new_figure,
+    save_figure,
+    styled,
+)
+from simulator.report.plots_trs import has_trs, trs_breakdown
 
 
+@styled
 def time_in_system_ecdf(runs: Sequence[RunFolder], lang: str = "en") -> Figure:
     """Empirical CDF of the time in the system (hours) of trucks that arrived after the warm-up."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = new_figure(figsize=(8, 4.5))
     for run in runs:
         log = run.trucks().drop_duplicates(["replication", "truck"])
         warm = run.summary["warmup_days"] * 1440.0
@@ -67,6 +72,7 @@ def time_in_system_ecdf(runs: Sequence[RunFolder], lang: str = "en") -> Figure:
     return _localise(fig, lang)
 
 
+@styled
 def utilisation_heatmap(run: RunFolder, lang: str = "en") -> Figure:
     """Mean busy servers ÷ servers, per stage and model hour of day, after the warm-up."""
     ts = run.timeseries
@@ -75,7 +81,7 @@ def utilisation_heatmap(run: RunFolder, lang: str = "en") -> Figure:
     sel = sel.assign(hour=(sel.time_h % 24).astype(int), util=sel.value / sel.key.map(servers))
     matrix = sel.pivot_table(index="key", columns="hour", values="util", aggfunc="mean")
     matrix = matrix.reindex([k for k in servers if k in matrix.index])
-    fig, ax = plt.subplots(figsize=(10, 1.0 + 0.28 * len(matrix)))
+    fig, ax = new_figure(figsize=(10, 1.0 + 0.28 * len(matrix)))
     image = ax.imshow(matrix.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
     ax.set_yticks(range(len(matrix)), matrix.index, fontsize=7)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
@@ -87,12 +93,13 @@ def utilisation_heatmap(run: RunFolder, lang: str = "en") -> Figure:
     return _localise(fig, lang)
 
 
+@styled
 def tornado(table: pd.DataFrame, title: str = "", lang: str = "en") -> Figure:
     """One-at-a-time sensitivity: the KPI at the low and high setting of each parameter, around the base."""
     table = table.sort_values("swing")
     base = float(table.base_mean.iloc[0])
     kpi = _kpi_label(str(table.kpi.iloc[0]), lang)
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.45 * len(table)))
+    fig, ax = new_figure(figsize=(9, 1.2 + 0.45 * len(table)))
     y = np.arange(len(table))
     ax.barh(y, table.low_mean - base, left=base, color="tab:blue", label=t("chart.tornado.low", lang))
     ax.barh(y, table.high_mean - base, left=base, color="tab:orange", alpha=0.8, label=t("chart.tornado.high", lang))
@@ -129,6 +136,8 @@ def load_capacity(*sources: str | Path | dict[str, Any] | Sequence[dict[str, Any
     return results
 
 
+@styled
+@styled
 def capacity_curve(
     results: Sequence[dict[str, Any]] | str | Path, *more: str | Path | dict[str, Any], lang: str = "en"
 ) -> Figure:
@@ -144,7 +153,7 @@ def capacity_curve(
     entries = load_capacity(results, *more) if isinstance(results, str | Path) or more else list(results)
     if not entries:
         raise ValueError("no capacity result to draw")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True)
+    fig, (top, bottom) = new_figure(2, 1, figsize=(9, 7.5), sharex=True)
     for colour, res in zip(RUN_COLORS * len(entries), entries):
         ev = sorted(res["evaluations"], key=lambda e: e["multiplier"])
         demand = np.array([e["multiplier"] for e in ev]) * res["base_demand_per_day"]
@@ -197,6 +206,7 @@ def _significant(rows: pd.DataFrame) -> np.ndarray:
     return ((rows.diff_ci_low > 0) | (rows.diff_ci_high < 0)).to_numpy()
 
 
+@styled
 def forest_plot(comparison: pd.DataFrame, kpis: Sequence[str] | None = None, lang: str = "en") -> Figure:
     """Paired differences (alternative − base) with 95% CIs: one panel per KPI, one row per alternative.
 
@@ -209,7 +219,7 @@ def forest_plot(comparison: pd.DataFrame, kpis: Sequence[str] | None = None, lan
     kpi_order = list(dict.fromkeys(rows.kpi))
     heights = [0.55 + 0.32 * rows[rows.kpi == k].shape[0] for k in kpi_order]
     height = 1.3 + sum(heights)
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         len(kpi_order), 1, figsize=(9, height), squeeze=False, gridspec_kw={"height_ratios": heights}
     )
     several_bases = rows.base.nunique() > 1

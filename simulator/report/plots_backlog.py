@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from simulator.experiments.folders import RunFolder  # noqa: E402
-from simulator.report.i18n import check_lang, fmt_date, fmt_number, t  # noqa: E402
-from simulator.report.plots_base import RUN_COLORS, _band, _localise  # noqa: E402
-from simulator.scenario.spans import CalendarSpan, calendar_spans  # noqa: E402
+from simulator.experiments.folders import RunFolder
+from simulator.report.i18n import check_lang, fmt_date, fmt_number, t
+from simulator.report.plots_base import RUN_COLORS, _band, _localise, new_figure, styled
+from simulator.scenario.spans import CalendarSpan, calendar_spans
 
 __all__ = ["backlog_over_time"]
 
@@ -92,6 +87,7 @@ def _has_road(runs: Sequence[RunFolder]) -> bool:
     return saved and yards
 
 
+@styled
 def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str = "en") -> Figure:
     """Backlog by gate over time: trucks in the system and the road queue in km.
 
@@ -112,7 +108,7 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
     labels = {s[2] for rows in shading.values() for s in rows}
     legend_h = 0.2 + 0.19 * -(-(len(runs) + 2 + len(labels)) // 2)
     height = 1.0 + 2.6 * len(gates) + legend_h
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         len(gates),
         len(columns),
         figsize=(6.5 * len(columns) + 3.5 * (len(columns) == 1), height),

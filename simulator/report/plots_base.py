@@ -1,23 +1,47 @@
-"""Shared parts of the charts: style, localisation, bands and saving (no SimPy)."""
+"""Shared parts of the charts: style, localisation, bands and saving (no SimPy).
+
+Charts are plain :class:`matplotlib.figure.Figure` objects made without pyplot, so drawing them
+needs no GUI backend and never touches the caller's: importing this package, or calling a chart
+function, leaves ``matplotlib.get_backend()`` and ``matplotlib.rcParams`` as they were. The
+house style (:data:`STYLE`) applies only inside each chart function (:func:`styled`).
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
-matplotlib.use("Agg")
+from simulator.experiments.folders import RunFolder
+from simulator.report.i18n import check_lang, kpi_name
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import ScalarFormatter  # noqa: E402
+__all__ = ["RUN_COLORS", "STYLE", "figure_title", "has_event_log", "new_figure", "save_figure", "styled"]
 
-from simulator.experiments.folders import RunFolder  # noqa: E402
-from simulator.report.i18n import check_lang, kpi_name  # noqa: E402
+STYLE: Any = {"font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False}
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-__all__ = ["RUN_COLORS", "figure_title", "has_event_log", "save_figure"]
-plt.rcParams.update({"font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False})
+
+def styled(fn: _F) -> _F:
+    """Run a chart function inside ``matplotlib.rc_context(STYLE)``: the style never leaks out."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with matplotlib.rc_context(STYLE):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def new_figure(*args: Any, figsize: tuple[float, float] | None = None, **kwargs: Any) -> tuple[Figure, Any]:
+    """``pyplot.subplots`` without pyplot: a new figure and its axes (no backend involved)."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*args, **kwargs)
 
 
 def figure_title(fig: Figure) -> str:
@@ -31,9 +55,9 @@ def save_figure(fig: Figure, stem: str | Path) -> list[Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     title = figure_title(fig)
-    fig.savefig(paths[0], dpi=200, bbox_inches="tight", metadata={"Title": title} if title else None)
-    fig.savefig(paths[1], bbox_inches="tight", metadata={"Date": None, "Title": title or None})
-    plt.close(fig)
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(paths[0], dpi=200, bbox_inches="tight", metadata={"Title": title} if title else None)
+        fig.savefig(paths[1], bbox_inches="tight", metadata={"Date": None, "Title": title or None})
     return paths
 
 

@@ -5,17 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from simulator.experiments.folders import RunFolder  # noqa: E402
-from simulator.report.i18n import check_lang, fmt_number, t  # noqa: E402
-from simulator.report.plots_base import _localise, has_event_log  # noqa: E402
+from simulator.experiments.folders import RunFolder
+from simulator.report.i18n import check_lang, fmt_number, t
+from simulator.report.plots_base import _localise, has_event_log, new_figure, styled
 
 __all__ = ["has_trs", "trs_breakdown"]
 
@@ -39,6 +35,7 @@ def has_trs(run: RunFolder) -> bool:
     return _trs_table(run) is not None or has_event_log(run)
 
 
+@styled
 def trs_breakdown(run: RunFolder, lang: str = "en") -> Figure:
     """Time Release Study view of one run, by direction and customs channel.
 
@@ -76,7 +73,7 @@ def _trs_milestones(run: RunFolder, table: pd.DataFrame, lang: str) -> Figure:
     rows = {d: [c for c in CHANNELS if c in set(table[table.direction == d].channel)] for d in directions}
     legend_h = 0.6
     height = 1.3 + sum(0.45 + 0.42 * len(r) for r in rows.values()) + legend_h
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         len(directions),
         1,
         figsize=(10, height),
@@ -135,8 +132,8 @@ def _trs_stages(run: RunFolder, lang: str) -> Figure:
     stages = list(dict.fromkeys(log.sort_values("offset").stage))
     legend_h = 0.2 + 0.18 * -(-len(stages) // 4)  # inches below the axes for the stage legend
     height = 1.6 + 0.9 * len(directions) + legend_h
-    fig, ax = plt.subplots(figsize=(10, height))
-    colors = dict(zip(stages, plt.get_cmap("tab20")(np.linspace(0, 1, max(len(stages), 2)))))
+    fig, ax = new_figure(figsize=(10, height))
+    colors = dict(zip(stages, matplotlib.colormaps["tab20"](np.linspace(0, 1, max(len(stages), 2)))))
     for y, direction in enumerate(directions):
         part = log[log.direction == direction]
         trucks = part.groupby(["replication", "truck"]).ngroups

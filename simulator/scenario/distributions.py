@@ -15,7 +15,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special, stats
 
 __all__ = [
     "Deterministic",
@@ -186,18 +185,26 @@ class TruncatedNormal(_Base):
         return a, b
 
     def _mass(self) -> float:
+        from scipy import special  # loaded on first use
+
         a, b = self._ab()
         return float(special.ndtr(-a) - special.ndtr(-b)) if a > 0 else float(special.ndtr(b) - special.ndtr(a))
 
     def mean(self) -> float:
+        from scipy import stats  # loaded on first use
+
         a, b = self._ab()
         return self.mean_min + self.sd_min * float(stats.truncnorm.mean(a, b))
 
     def var(self) -> float:
+        from scipy import stats  # loaded on first use
+
         a, b = self._ab()
         return self.sd_min**2 * float(stats.truncnorm.var(a, b))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special  # loaded on first use
+
         a, b = self._ab()
         if a > 0:  # upper tail: work with survival probabilities to keep precision
             qa, qb = special.ndtr(-a), special.ndtr(-b)
@@ -227,6 +234,8 @@ class Lognormal(_Base):
         return self.sd_min**2
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special  # loaded on first use
+
         mu, sigma = self._musigma()
         return np.exp(mu + sigma * special.ndtri(u))
 
@@ -245,6 +254,8 @@ class Gamma(_Base):
         return (self.cv * self.mean_min) ** 2
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy import special  # loaded on first use
+
         shape = 1.0 / self.cv**2
         return special.gammaincinv(shape, u) * (self.mean_min / shape)
 

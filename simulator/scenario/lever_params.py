@@ -66,7 +66,13 @@ Slots = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class LeverParams(Frozen):
-    """Base of every lever's parameters; ``gates`` limits a lever to some gates (default: all)."""
+    """Base of every lever's parameters; ``gates`` limits a lever to some gates (default: all).
+
+    Their validators are built on first use (``defer_build``): checking a scenario without
+    levers never pays for them.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     gates: tuple[Ident, ...] | None = Field(None, description="gates the lever applies to; default: every gate")
 

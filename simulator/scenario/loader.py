@@ -49,6 +49,20 @@ def _line_map(node: yaml.Node, file: str, path: KeyPath, out: Origins, issues: l
             _line_map(item, file, (*path, i), out, issues)
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same documents, faster
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of one YAML document, parsed once, safely."""
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
 def _read_yaml(path: Path) -> tuple[dict[str, Any], Origins]:
     file = str(path)
     try:
@@ -58,8 +72,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], Origins]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Issue(file, None, "", f"cannot read the file: {exc}")]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _parse(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -12,18 +12,19 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from simulator.analysis.registry import view
-from simulator.analysis.stats import busiest_stages
 from simulator.cli.common import (
     Parser,
     UsageError,
     add_execution_options,
     cache_from_args,
     executor_from_args,
+    one_line_warnings,
     out_folder,
     positive,
     progress_bar,
@@ -37,13 +38,15 @@ from simulator.cli.outputs import add_report_option, write_charts_and_report
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
 from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
 from simulator.experiments.cache import CacheError
-from simulator.experiments.executors import ExecutorError
-from simulator.experiments.replication import EVENT_LOG_CHOICES, run
-from simulator.experiments.results import Results
+from simulator.experiments.errors import ExecutorError
 from simulator.levers.load import load_scenario
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.models import Scenario
-from simulator.scenario.schema import json_schema
+
+if TYPE_CHECKING:
+    from simulator.experiments.results import Results
+    from simulator.scenario.models import Scenario
+
+EVENT_LOG_CHOICES = ("all", "first", "none")  # as simulator.experiments.replication.EVENT_LOG_CHOICES
 
 __all__ = ["main"]
 
@@ -98,6 +101,8 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from simulator.experiments.replication import run
+
     scenario = load_scenario(args.scenario, scenario_overrides(args))
     out_dir = out_folder(args.out, "run", scenario.name)
     cache = cache_from_args(args)
@@ -126,6 +131,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
+    from simulator.analysis.stats import busiest_stages
+
     summary = results.summary
     table = Table(
         title=f"{scenario.name}: mean and 95% CI over {results.replications.replication.nunique()} replications"
@@ -174,6 +181,11 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status."""
+    with one_line_warnings():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
         args_list.insert(0, "run")
@@ -182,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
         args.argv = args_list
         if args.command == "schema":
+            from simulator.scenario.schema import json_schema
+
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "validate":
