@@ -101,7 +101,8 @@ ratios, ours, bare = [], [], []
 for r in range({repeats}):
     pair = {{}}
     for name in (("bare", "ours") if r % 2 == 0 else ("ours", "bare")):
-        pair[name] = cpu((lambda: simulator.simulate(sc, 0)) if name == "ours" else (lambda: run_reference(20240101, hours)))
+        fn = (lambda: simulator.simulate(sc, 0)) if name == "ours" else (lambda: run_reference(20240101, hours))
+        pair[name] = cpu(fn)
     ratios.append(pair["ours"] / pair["bare"]); ours.append(pair["ours"]); bare.append(pair["bare"])
 print(json.dumps({{"ratios": ratios, "ours_s": ours, "bare_s": bare}}))
 """
