@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
 from simulator.analysis.registry import view
 from simulator.cli.common import (
     Parser,
@@ -31,18 +28,20 @@ from simulator.cli.common import (
     report,
     scenario_overrides,
     seed_value,
+    terminal,
 )
 from simulator.cli.common import fmt as _fmt
 from simulator.cli.compare import COMPARE_COMMANDS, add_compare_parser, run_compare
 from simulator.cli.outputs import add_report_option, write_charts_and_report
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
 from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
-from simulator.experiments.cache import CacheError
-from simulator.experiments.errors import ExecutorError
+from simulator.experiments.errors import CacheError, ExecutorError
 from simulator.levers.load import load_scenario
 from simulator.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from simulator.experiments.results import Results
     from simulator.scenario.models import Scenario
 
@@ -84,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
+def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
         try:
@@ -94,9 +93,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
             report(exc.issues)
             continue
         stages = sum(len(g.stages) for g in sc.gates.values())
-        console.print(
-            f"[green]ok[/green] {file}: {len(sc.gates)} gates, {stages} stages, {len(sc.cargo_classes)} cargo classes"
-        )
+        print(f"ok {file}: {len(sc.gates)} gates, {stages} stages, {len(sc.cargo_classes)} cargo classes")
     return 2 if failed else 0
 
 
@@ -131,6 +128,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
+    from rich.table import Table
+
     from simulator.analysis.stats import busiest_stages
 
     summary = results.summary
@@ -189,7 +188,6 @@ def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
         args_list.insert(0, "run")
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)  # logs: no truncated cells
     try:
         args = build_parser().parse_args(args_list)
         args.argv = args_list
@@ -199,7 +197,8 @@ def _main(argv: Sequence[str] | None) -> int:
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
         if args.command == "validate":
-            return _cmd_validate(args, console)
+            return _cmd_validate(args)
+        console = terminal()
         if args.command in STUDY_COMMANDS:
             return run_study(args, console)
         if args.command in COMPARE_COMMANDS:

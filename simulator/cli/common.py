@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
 from simulator.scenario.errors import Issue, ScenarioError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from simulator.experiments.cache import ReplicationCache
     from simulator.experiments.executors import Executor
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "cache_from_args",
     "executor_from_args",
     "fmt",
+    "terminal",
     "one_line_warnings",
     "out_folder",
     "positive",
@@ -34,6 +35,14 @@ __all__ = [
     "scenario_overrides",
     "seed_value",
 ]
+
+
+def terminal() -> Console:
+    """The rich console the commands print to (160 columns when not a terminal, so logs keep whole
+    cells); made only by the commands that need it, so ``validate`` and ``schema`` never load rich."""
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 class UsageError(Exception):
@@ -89,7 +98,9 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
         help="run on Dask: 'local' starts a LocalCluster of --jobs workers, or tcp://HOST:PORT of a scheduler",
     )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the replication cache")
-    parser.add_argument("--cache-dir", type=Path, help=f"replication cache folder (default {default_cache_dir()})")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="replication cache folder (default $BORDER_SIM_CACHE, else .sim-cache)"
+    )
 
 
 def executor_from_args(args: argparse.Namespace) -> Executor:
@@ -105,6 +116,8 @@ def cache_from_args(args: argparse.Namespace) -> ReplicationCache | None:
     """The replication cache, checked writable, or None with ``--no-cache``."""
     if args.no_cache:
         return None
+    from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
+
     cache = ReplicationCache(args.cache_dir or default_cache_dir())
     try:
         cache.check_writable()

@@ -11,9 +11,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
 from simulator.analysis.registry import view
 from simulator.cli.common import (
     UsageError,
@@ -30,6 +27,9 @@ from simulator.cli.common import (
 from simulator.cli.outputs import add_report_option, write_charts_and_report  # charts/ and report.html (issue 6)
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from simulator.experiments.comparison import Comparison
 
 __all__ = ["COMPARE_COMMANDS", "add_compare_parser", "run_compare"]
@@ -113,6 +113,8 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
 
 def _difference_table(result: Comparison, alt: str) -> Table:
     """Main KPIs of one alternative against the base, overall and per gate."""
+    from rich.table import Table
+
     diff = result.differences
     rows = {(r.scope, r.key, r.kpi): r for r in diff[diff.alternative == alt].itertuples(index=False)}
     scenario = result.results[result.base].scenario
@@ -157,6 +159,8 @@ def _print_bottlenecks(console: Console, result: Comparison) -> None:
 
 def _sweep_table(result: Comparison) -> Table:
     """Main KPIs (whole system) against the swept value: mean ± half-width, and the paired difference to the first."""
+    from rich.table import Table
+
     assert result.sweep is not None
     sweep = result.sweep
     table = Table(

@@ -15,11 +15,13 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from simulator.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 __all__ = ["add_report_option", "write_charts_and_report"]
 

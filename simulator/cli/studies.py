@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
 from simulator.cli.common import (
     add_execution_options,
     cache_from_args,
@@ -23,6 +20,8 @@ from simulator.cli.common import (
 from simulator.scenario.errors import Issue, ScenarioError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from simulator.experiments.cache import ReplicationCache
     from simulator.experiments.capacity import CapacityResult
 
@@ -180,6 +179,8 @@ def _cache_note(cache: ReplicationCache | None) -> str:
 
 
 def _print_frame(console: Console, title: str, frame: Any, columns: list[str]) -> None:
+    from rich.table import Table
+
     table = Table(title=title)
     for col in columns:
         table.add_column(col, justify="left" if col in ("parameter", "kpi") else "right")
@@ -189,6 +190,8 @@ def _print_frame(console: Console, title: str, frame: Any, columns: list[str]) -
 
 
 def _print_capacity(console: Console, results: list[CapacityResult]) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Capacity at {results[0].target} (scaled: {results[0].scale})")
     for col in (
         "scenario",

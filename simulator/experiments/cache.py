@@ -33,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.experiments.errors import CacheError
 from simulator.experiments.files import atomic_write_bytes, package_version
 
 if TYPE_CHECKING:  # the heavy libraries load only when an entry is read or written
@@ -60,10 +61,6 @@ _COMPUTING = ("scenario", "levers", "engine", "analysis")
 _ALSO = ("experiments/replication.py", "experiments/cache.py", "experiments/eventlog_frame.py")
 _LIBRARIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow")
 _MAX_HEADER = 1 << 20
-
-
-class CacheError(Exception):
-    """The cache folder cannot be used (not writable, disk full)."""
 
 
 class CacheWarning(UserWarning):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["ExecutorError"]
+__all__ = ["CacheError", "ExecutorError"]
 
 
 class ExecutorError(Exception):
     """The executor could not be started or failed (an unreachable Dask scheduler, a dead worker)."""
+
+
+class CacheError(Exception):
+    """The replication cache folder cannot be used (not writable, disk full)."""

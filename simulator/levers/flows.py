@@ -7,14 +7,15 @@ Source tags refer to ``../shared/domain.md``: [S] sourced, [I] inferred, [A] ass
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from simulator.levers.draft import Draft, shift_shares
 from simulator.scenario.lever_params import Appointments, AutonomousTransport, TwoWayCarriage
 from simulator.scenario.models import Scenario
 from simulator.scenario.types import parse_window
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["appointments", "autonomous_transport", "booked_profile", "round_trip", "two_way_carriage"]
 
@@ -151,6 +152,8 @@ def booked_profile(p: Appointments) -> np.ndarray:
     equally; a booked truck arrives at its slot start - ``early_min`` + a ``punctuality``
     draw. The arrival hours are wrapped onto one day.
     """
+    import numpy as np  # loaded on first use: checking a file needs no numpy
+
     start, end = parse_window(p.window)
     slots = np.arange(start, end, p.slot_min)
     offsets = p.punctuality.ppf((np.arange(GRID) + 0.5) / GRID) - p.early_min
@@ -177,6 +180,8 @@ def appointments(sc: Scenario, p: Appointments) -> Scenario:
     0.5, ``window`` 07:00-19:00 [S §3 the cargo window], 60-min slots, arrival from 30 min
     before to 30 min after the slot start, ``no_show`` 0.1; ``directions`` export.
     """
+    import numpy as np  # loaded on first use: checking a file needs no numpy
+
     d = Draft(sc)
     booked = booked_profile(p)
     kept = 1.0 - p.share * p.no_show

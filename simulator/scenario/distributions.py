@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Deterministic",
@@ -86,6 +88,8 @@ class Exponential(_Base):
         return self.mean_min**2
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
+
         return -self.mean_min * np.log1p(-u)
 
 
@@ -102,6 +106,8 @@ class Deterministic(_Base):
         return 0.0
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
+
         return np.full(np.shape(u), self.value_min)
 
 
@@ -151,6 +157,8 @@ class Triangular(_Base):
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
+
         a, c, b = self.low_min, self.mode_min, self.high_min
         fc = (c - a) / (b - a)
         left = a + np.sqrt(u * (b - a) * (c - a))
@@ -203,6 +211,7 @@ class TruncatedNormal(_Base):
         return self.sd_min**2 * float(stats.truncnorm.var(a, b))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
         from scipy import special  # loaded on first use
 
         a, b = self._ab()
@@ -234,6 +243,7 @@ class Lognormal(_Base):
         return self.sd_min**2
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
         from scipy import special  # loaded on first use
 
         mu, sigma = self._musigma()
@@ -270,12 +280,18 @@ class Empirical(_Base):
     values_min: tuple[NonNeg, ...] = Field(min_length=1)
 
     def mean(self) -> float:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
+
         return float(np.mean(self.values_min))
 
     def var(self) -> float:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
+
         return float(np.var(self.values_min))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np  # loaded on first use: checking a file needs no numpy
+
         values = np.sort(np.asarray(self.values_min, dtype=float))
         idx = np.minimum((np.asarray(u) * len(values)).astype(np.int64), len(values) - 1)
         return values[idx]
