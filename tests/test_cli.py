@@ -18,8 +18,8 @@ REQUIRED_KPIS = ("throughput_per_day", "time_in_system_h_mean", "time_in_system_
 RESULT_FILES = (
     "summary.json",
     "replications.csv",
-    "trucks.csv.gz",
-    "timeseries.csv",
+    "trucks.parquet",
+    "timeseries.parquet",
     "trs.csv",
     "fees.csv",
     "scenario.resolved.yaml",
@@ -113,7 +113,7 @@ def test_event_log_choice(small_yaml: Path, tmp_path: Path, choice: str, expecte
     report = [] if choice == "none" else ["--no-report"]  # charts without an event log: no ECDF
     args = [str(small_yaml), "--replications", "3", "--event-log", choice, "--out", str(out), "--quiet", *report]
     assert main(args) == 0
-    log = pd.read_csv(out / "trucks.csv.gz")
+    log = pd.read_parquet(out / "trucks.parquet")
     assert set(log.replication) == expected
     if choice == "none":
         charts = {p.stem for p in (out / "charts").glob("*.png")}

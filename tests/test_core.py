@@ -110,7 +110,7 @@ def _small_run(cache: ReplicationCache | None) -> dict[str, bytes]:
     tasks = replication_tasks(sc, 2, seed=11)
     res = simulator.Results.from_replications(sc, 11, run_tasks(tasks, cache=cache))
     files = res.files()
-    return {k: v for k, v in files.items() if k != "trucks.csv.gz"}
+    return {k: v for k, v in files.items() if k != "trucks.parquet"}
 
 
 @pytest.mark.slow

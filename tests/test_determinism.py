@@ -20,7 +20,7 @@ import simulator
 ROOT = Path(__file__).resolve().parents[1]
 MM1 = ROOT / "scenarios" / "examples" / "mm1.yaml"
 ARGS = ["--days", "20", "--replications", "3", "--quiet", "--no-cache"]  # recompute: never read a cache
-COMPARED = ("summary.json", "trucks.csv.gz", "replications.csv", "timeseries.csv", "scenario.resolved.yaml")
+COMPARED = ("summary.json", "trucks.parquet", "replications.csv", "timeseries.parquet", "scenario.resolved.yaml")
 
 
 def _start(out: Path, *extra: str, hash_seed: str) -> tuple[Path, subprocess.Popen[str]]:
@@ -73,7 +73,7 @@ def test_manifest_hashes_agree(cli_runs: dict[str, dict[str, bytes]]) -> None:
     hashes = [json.loads(run["manifest.json"])["files"] for run in cli_runs.values()]
     assert hashes[0] == hashes[1] == hashes[2]
     assert set(COMPARED) <= set(hashes[0])
-    assert hashes[3]["trucks.csv.gz"] != hashes[0]["trucks.csv.gz"]
+    assert hashes[3]["trucks.parquet"] != hashes[0]["trucks.parquet"]
 
 
 def test_run_is_not_trivial(cli_runs: dict[str, dict[str, bytes]]) -> None:
@@ -82,12 +82,12 @@ def test_run_is_not_trivial(cli_runs: dict[str, dict[str, bytes]]) -> None:
     assert summary["replications"] == 3
     assert summary["days"] == 20
     assert summary["kpis"]["arrived_per_day"]["mean"] > 50
-    assert len(cli_runs["a"]["trucks.csv.gz"]) > 20_000
+    assert len(cli_runs["a"]["trucks.parquet"]) > 20_000
 
 
 def test_different_seed_different_results(cli_runs: dict[str, dict[str, bytes]]) -> None:
     a, other = cli_runs["a"], cli_runs["seed"]
-    assert a["trucks.csv.gz"] != other["trucks.csv.gz"]
+    assert a["trucks.parquet"] != other["trucks.parquet"]
     assert a["summary.json"] != other["summary.json"]
     kpis_a = json.loads(a["summary.json"])["kpis"]
     kpis_b = json.loads(other["summary.json"])["kpis"]

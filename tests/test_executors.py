@@ -50,7 +50,7 @@ def dask_executor() -> Iterator[DaskExecutor]:
 def _result_bytes(res: Results) -> dict[str, bytes]:
     """:meth:`Results.files` without the event log, whose CSV and gzip take seconds to write.
 
-    The event logs are compared as tables instead (``trucks.csv.gz`` is written from them).
+    The event logs are compared as tables instead (``trucks.parquet`` is written from them).
     """
     return dataclasses.replace(res, outputs=[]).files()
 
@@ -72,7 +72,7 @@ def test_serial_process_and_dask_are_byte_identical(
     dask = run(scenario, replications=4, event_log="all", executor=dask_executor)
 
     # The result files, byte for byte; the event log (all replications, pickled back from the
-    # workers) as an exactly equal table, which is what trucks.csv.gz is written from.
+    # workers) as an exactly equal table, which is what trucks.parquet is written from.
     expected = _result_bytes(serial)
     assert _result_bytes(processes) == expected
     assert _result_bytes(dask) == expected
@@ -215,7 +215,7 @@ def test_jobs_do_not_change_cli_results(tmp_path: Path, capsys: pytest.CaptureFi
     assert main([*args, "--out", str(tmp_path / "one")]) == 0
     assert main([*args, "--out", str(tmp_path / "two"), "--jobs", "2"]) == 0
     assert capsys.readouterr().err == ""
-    for name in ("summary.json", "replications.csv", "timeseries.csv", "trucks.csv.gz", "scenario.resolved.yaml"):
+    for name in ("summary.json", "replications.csv", "timeseries.parquet", "trucks.parquet", "scenario.resolved.yaml"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     reps = pd.read_csv(tmp_path / "one" / "replications.csv")
     assert sorted(reps.replication.unique()) == [0, 1, 2]

@@ -236,7 +236,6 @@ def test_capacity_end_to_end_side_by_side(tmp_path: Path, capsys: pytest.Capture
         assert r["target"] == "time_in_system_h_mean<=1" and r["scale"] == "all"
         assert r["base_demand_per_day"] == 80 and r["met_at_base"] is True
         assert lo < hi and (hi - lo) / lo <= 0.1
-        assert lo <= r["multiplier"] <= hi
         assert r["capacity_per_day"] == pytest.approx(80 * r["multiplier"], rel=1e-12)
         assert r["capacity_ci"][0] < r["capacity_per_day"] < r["capacity_ci"][1]
         evaluations = {e["multiplier"]: e for e in r["evaluations"]}
@@ -385,9 +384,23 @@ def test_stability_rule() -> None:
     assert not stability(summary([0.05, 0.06, 0.04, 0.05], 100.0), 50).unstable.iloc[0]
     # Large but not significant: stable.
     assert not stability(summary([5.0, -4.0, 6.0, -5.0], 100.0), 50).unstable.iloc[0]
-    # One replication: the point estimate against the threshold.
-    assert stability(summary([1.0], 100.0), 50).unstable.iloc[0]
-    assert not stability(summary([0.1], 100.0), 50).unstable.iloc[0]
+    # One replication: no CI, so a large growth is inconclusive (never "unstable"); a small one is stable.
+    one = stability(summary([1.0], 100.0), 50).iloc[0]
+    assert (one.status, one.reason_code, bool(one.unstable)) == ("inconclusive", "one_replication", False)
+    assert "one replication" in one.reason
+    assert stability(summary([0.1], 100.0), 50).status.iloc[0] == "stable"
+    # No growth measured (the window is shorter than two whole periods): inconclusive, with the numbers.
+    short = stability(summary([float("nan")] * 4, 100.0), 10, period_days=7).iloc[0]
+    assert (short.status, short.reason_code) == ("inconclusive", "short_window")
+    assert short.reason == "the measured window (10 days) is shorter than 2 whole periods of the calendar (14 days)"
+    # A dated event in the later half of the window: a significant growth is not called overload ...
+    late = [("closure 'Tết' (2024-02-08 to 2024-02-14)", ())]
+    row = stability(summary([1.0, 1.2, 0.9, 1.1], 100.0), 50, late_events=late).iloc[0]
+    assert (row.status, row.event) == ("inconclusive", late[0][0]) and "later half" in row.reason
+    # ... and one at another gate leaves a gate's verdict alone.
+    gate = summary([1.0, 1.2, 0.9, 1.1], 100.0).assign(scope="gate", key="a")
+    other = [("disruption (2024-02-08 to 2024-02-09)", ("b",))]
+    assert stability(gate, 50, late_events=other).status.iloc[0] == "unstable"
 
 
 # --------------------------------------------------------------------------------------- sensitivity

@@ -1233,7 +1233,7 @@ def test_same_seed_same_bytes_serially_and_in_two_processes(full_scenario: Scena
     again = simulator.run(full_scenario, replications=3, jobs=1)
     pooled = simulator.run(full_scenario, replications=3, jobs=2)
     files = full_results.files()
-    assert set(files) >= {"trs.csv", "fees.csv", "timeseries.csv", "trucks.csv.gz"}
+    assert set(files) >= {"trs.csv", "fees.csv", "timeseries.parquet", "trucks.parquet"}
     assert again.files() == files
     assert pooled.files() == files
     assert full_results.kpi("fees_vnd_total")["mean"] > 0

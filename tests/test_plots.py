@@ -172,7 +172,7 @@ def test_incomplete_result_folder_names_the_missing_file(saved_run: Path, tmp_pa
     broken.mkdir()
     for name in ("summary.json", "replications.csv", "scenario.resolved.yaml", "manifest.json"):
         (broken / name).write_bytes((saved_run / name).read_bytes())
-    with pytest.raises(ScenarioError, match="timeseries.csv is missing"):
+    with pytest.raises(ScenarioError, match="timeseries.parquet or timeseries.csv is missing"):
         RunFolder.load(broken)
     with pytest.raises(ScenarioError, match="result folder not found"):
         RunFolder.load(tmp_path / "absent")

@@ -30,7 +30,7 @@ from .conftest import ROOT, SCENARIOS
 
 MM1 = SCENARIOS / "examples" / "mm1.yaml"
 RUN_SCENARIO = ROOT / "run_scenario.py"
-RESULT_FILES = ("summary.json", "replications.csv", "timeseries.csv", "trucks.csv.gz", "scenario.resolved.yaml")
+RESULT_FILES = ("summary.json", "replications.csv", "timeseries.parquet", "trucks.parquet", "scenario.resolved.yaml")
 
 
 def _entries(folder: Path) -> int:

@@ -17,7 +17,7 @@ from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
 if TYPE_CHECKING:
     from simulator.analysis.reducer import Reducer
 
-__all__ = ["FEE_COLUMNS", "fees_table", "kpi_table", "timeseries_series"]
+__all__ = ["FEE_COLUMNS", "MIN_DAYS", "MIN_PERIODS", "fees_table", "growth_per_day", "kpi_table", "timeseries_series"]
 
 FEE_COLUMNS = ["replication", "gate", "month", "trucks", "infrastructure", "transloading", "total"]
 
@@ -27,12 +27,32 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _growth(daily: np.ndarray) -> np.ndarray:
-    """Least-squares slope (per day) of each column of daily means; NaN with fewer than 3 days."""
-    if daily.shape[0] < 3:
+#: Whole calendar periods the backlog trend needs, and days (fewer: the growth is NaN, "inconclusive").
+MIN_PERIODS = 2
+MIN_DAYS = 3
+
+
+def growth_per_day(daily: np.ndarray, period_days: int) -> np.ndarray:
+    """Backlog growth (trucks per day) of each column of daily means, compared over whole periods.
+
+    The days are grouped into whole calendar periods from the start of the measured window
+    (a trailing partial period is left out), so a weekly closure always falls at the same
+    place in a period; the growth is the least-squares slope of the period means against the
+    period's start day. NaN with fewer than :data:`MIN_PERIODS` whole periods or
+    :data:`MIN_DAYS` days in them.
+
+    >>> week = np.array([10.0, 10, 10, 10, 10, 30, 30])  # a weekend closure, no trend
+    >>> round(float(growth_per_day(np.tile(week, 2)[:, None], 7)[0]), 9)
+    0.0
+    >>> bool(np.isnan(growth_per_day(np.tile(week, 2)[:13, None], 7)[0]))
+    True
+    """
+    periods = daily.shape[0] // period_days
+    if periods < MIN_PERIODS or periods * period_days < MIN_DAYS:
         return np.full(daily.shape[1], np.nan)
-    days = np.arange(daily.shape[0], dtype=float)
-    return np.polyfit(days, daily, 1)[0]
+    means = daily[: periods * period_days].reshape(periods, period_days, -1).mean(axis=1)
+    starts = np.arange(periods, dtype=float) * period_days
+    return np.polyfit(starts, means, 1)[0]
 
 
 def truck_values(r: Reducer) -> dict[str, np.ndarray]:
@@ -50,7 +70,7 @@ def truck_values(r: Reducer) -> dict[str, np.ndarray]:
         "time_in_system_h_max": r.tis.maximum(),
         "in_system_mean": r.system.measured(t0, t1) / span,
         "in_system_end": g["in_system_end"],
-        "backlog_growth_per_day": _growth(r.system.daily_means(t0, t1)),
+        "backlog_growth_per_day": growth_per_day(r.system.daily_means(t0, t1), r.lay.period_days),
         "backlog_at_clock": clock.mean(axis=0) if len(clock) else np.full(r.groups.n, np.nan),
         "queue_mean": r.queue.measured(t0, t1) / span,
         "queue_max": r.queue.max_over(t0, t1),
@@ -61,6 +81,7 @@ def truck_values(r: Reducer) -> dict[str, np.ndarray]:
         "perishable_late_share": _ratio(g["late"], g["watched"]),
         "diverted_per_day": g["diverted"] / days,
         "fees_vnd_total": g["fee_i"] + g["fee_t"],
+        "fees_vnd_per_day": (g["fee_i"] + g["fee_t"]) / days,
         "fees_vnd_infrastructure": g["fee_i"],
         "fees_vnd_transloading": g["fee_t"],
     }

@@ -77,11 +77,35 @@ class Kpi:
         """A ``str.format`` pattern with the KPI's decimals (``{:,.1f}``; a share ``{:.1%}``)."""
         return f"{{:.{self.decimals}%}}" if self.percent else f"{{:,.{self.decimals}f}}"
 
-    def label(self, lang: str) -> str:
-        """The display label in ``lang`` (``en`` or ``vi``)."""
+    @property
+    def over_days(self) -> bool:
+        """Whether the KPI is a total over the measured days (its labels then say how many)."""
+        return "{n}" in self.en
+
+    def label(self, lang: str, days: int | None = None) -> str:
+        """The display label in ``lang`` (``en`` or ``vi``).
+
+        A total over the measured days names their number when ``days`` is given:
+
+        >>> KPIS["fees_vnd_total"].label("en", days=362)
+        'Fees, total over 362 measured days (VND)'
+        >>> KPIS["fees_vnd_total"].label("vi")
+        'Tổng phí thu trong các ngày đo (đồng)'
+        """
         if lang not in ("en", "vi"):
             raise ValueError(f"unknown language {lang!r}: supported languages are en, vi")
-        return self.en if lang == "en" else self.vi
+        text = self.en if lang == "en" else self.vi
+        return text.replace("{n}", _days_word(lang, days))
+
+    def short_label(self, days: int | None = None) -> str:
+        """The short English label, naming the measured days of a total when ``days`` is given."""
+        return self.short.replace("{n}", _days_word("en", days))
+
+
+def _days_word(lang: str, days: int | None) -> str:
+    if days is not None:
+        return f"{days:,}" if lang == "en" else f"{days:,}".replace(",", ".")
+    return "the" if lang == "en" else "các"
 
 
 def _k(key: str, level: Level, unit: str, decimals: int, better: Better, en: str, vi: str, short: str) -> Kpi:
@@ -125,12 +149,15 @@ _ALL: tuple[Kpi, ...] = (
        "Tỷ lệ xe hàng dễ hư hỏng bị trễ", "perishables late"),
     _k("diverted_per_day", "truck", "trucks/day", 1, "lower", "Trucks diverted per day",
        "Số xe chuyển hướng mỗi ngày", "diverted per day"),
-    _k("fees_vnd_total", "truck", "VND", 0, "neither", "Fees, total (VND)", "Tổng phí thu (đồng)",
-       "fees collected (VND)"),
-    _k("fees_vnd_infrastructure", "truck", "VND", 0, "neither", "Infrastructure fees (VND)",
-       "Phí sử dụng kết cấu hạ tầng (đồng)", "infrastructure fees (VND)"),
-    _k("fees_vnd_transloading", "truck", "VND", 0, "neither", "Transloading fees (VND)", "Phí sang tải (đồng)",
-       "transloading fees (VND)"),
+    _k("fees_vnd_total", "truck", "VND", 0, "neither", "Fees, total over {n} measured days (VND)",
+       "Tổng phí thu trong {n} ngày đo (đồng)", "fees, total over {n} days (VND)"),
+    _k("fees_vnd_per_day", "truck", "VND/day", 0, "neither", "Fees per measured day (VND)",
+       "Phí thu mỗi ngày đo (đồng)", "fees per day (VND)"),
+    _k("fees_vnd_infrastructure", "truck", "VND", 0, "neither",
+       "Infrastructure fees, total over {n} measured days (VND)",
+       "Phí sử dụng kết cấu hạ tầng trong {n} ngày đo (đồng)", "infrastructure fees over {n} days (VND)"),
+    _k("fees_vnd_transloading", "truck", "VND", 0, "neither", "Transloading fees, total over {n} measured days (VND)",
+       "Phí sang tải trong {n} ngày đo (đồng)", "transloading fees over {n} days (VND)"),
     _k("visits_per_day", "stage", "trucks/day", 1, "neither", "Visits per day", "Lượt xe mỗi ngày",
        "visits per day"),
     _k("wait_min_mean", "stage", "min", 1, "lower", "Wait, mean (min)", "Thời gian chờ, trung bình (phút)",
@@ -180,6 +207,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
         "road_queue_max",
         "road_km_max",
         "fees_vnd_total",
+        "fees_vnd_per_day",
     ),
     # the terminal table of ``compare`` and its lever sweep
     "compare": (
@@ -202,6 +230,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
         "road_km_max",
         "perishable_late_share",
         "fees_vnd_total",
+        "fees_vnd_per_day",
         "diverted_per_day",
     ),
     # the report's tables by gate, direction and class

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["BOTTLENECK_BAND", "busiest_stages", "stability", "summarise", "t_interval"]
+from simulator.analysis.reduction_tables import MIN_DAYS, MIN_PERIODS
+
+__all__ = [
+    "BOTTLENECK_BAND",
+    "busiest_stages",
+    "min_window_days",
+    "stability",
+    "stability_reason",
+    "summarise",
+    "t_interval",
+]
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -63,15 +75,27 @@ GROWTH_KPI = "backlog_growth_per_day"
 PRACTICAL_SHARE = 0.10
 
 
-def stability(summary: pd.DataFrame, window_days: float) -> pd.DataFrame:
-    """Flag scopes whose backlog grows without bound.
+def stability(
+    summary: pd.DataFrame,
+    window_days: float,
+    period_days: int = 1,
+    late_events: Sequence[tuple[str, tuple[str, ...]]] = (),
+) -> pd.DataFrame:
+    """Overload check of every truck scope: ``stable``, ``unstable`` or ``inconclusive``, with the reason.
 
-    A scope is **unstable** when the 95% CI of its backlog growth (trucks per day, the slope
-    of the daily mean number in the system after the warm-up) lies above zero *and* the
-    growth over the window adds more than 10% of one day's arrivals. The second condition
-    keeps a statistically detectable but negligible drift (a stable queue still filling up
-    from an empty start) from being called overload. With one replication, the point
-    estimate alone is compared with that threshold.
+    The backlog growth (trucks per day) of a replication is the slope of the mean number in the
+    system over *whole calendar periods* after the warm-up (``period_days``: 7 when closures
+    or arrivals depend on the weekday, else 1), so a weekend closure is compared with weekend
+    closures (:func:`simulator.analysis.reduction_tables.growth_per_day`). A scope is
+
+    - **inconclusive** when the measured window is shorter than :func:`min_window_days` (two
+      whole periods, and at least three days: the growth is then not defined), or when its
+      growth would count as overload but a dated season, closure or disruption
+      (``late_events``: description and gates, empty for all) falls in the later half of the
+      window, or there is only one replication (no confidence interval);
+    - **unstable** when the 95% CI of the growth lies above zero *and* the growth over the
+      window adds more than 10% of one day's arrivals (a significant, practical growth);
+    - **stable** otherwise.
 
     Parameters
     ----------
@@ -79,11 +103,17 @@ def stability(summary: pd.DataFrame, window_days: float) -> pd.DataFrame:
         From :func:`summarise`.
     window_days : float
         Days after the warm-up.
+    period_days : int
+        The calendar's period, :meth:`simulator.scenario.models.Scenario.period_days`.
+    late_events : sequence of (str, tuple of str)
+        Dated events in the later half of the measured window and the gates they apply to.
 
     Returns
     -------
     pandas.DataFrame
-        ``scope, key, growth_mean, growth_ci_low, growth_ci_high, unstable``.
+        ``scope, key, growth_mean, growth_ci_low, growth_ci_high, status, reason_code, reason,
+        event, unstable``; ``reason_code`` is ``short_window``, ``late_event`` or
+        ``one_replication`` when inconclusive (:func:`stability_reason` words it).
     """
     growth = summary[summary.kpi == GROWTH_KPI]
     arr = summary[summary.kpi == "arrived_per_day"]
@@ -91,10 +121,44 @@ def stability(summary: pd.DataFrame, window_days: float) -> pd.DataFrame:
     rows = []
     for scope, key, mean, low, high in zip(growth.scope, growth.key, growth["mean"], growth.ci_low, growth.ci_high):
         threshold = PRACTICAL_SHARE * float(arrived.get((scope, key), 0.0)) / window_days
-        significant = low > 0 if low == low else True
-        unstable = bool(significant and mean > threshold and mean > 0)
-        rows.append((scope, key, mean, low, high, unstable))
-    return pd.DataFrame(rows, columns=["scope", "key", "growth_mean", "growth_ci_low", "growth_ci_high", "unstable"])
+        events = [d for d, gates in late_events if scope != "gate" or not gates or key in gates]
+        code, event = "", ""
+        if mean != mean:
+            code = "short_window"
+        elif mean > threshold and mean > 0 and (low != low or low > 0):
+            code = "late_event" if events else "one_replication" if low != low else "unstable"
+            event = events[0] if events else ""
+        status = "stable" if not code else "unstable" if code == "unstable" else "inconclusive"
+        reason = stability_reason(code if status == "inconclusive" else "", window_days, period_days, event)
+        rows.append((scope, key, mean, low, high, status, code if status == "inconclusive" else "", reason, event))
+    columns = ["scope", "key", "growth_mean", "growth_ci_low", "growth_ci_high", "status", "reason_code", "reason"]
+    table = pd.DataFrame(rows, columns=[*columns, "event"])
+    table["unstable"] = table.status == "unstable"
+    return table
+
+
+def min_window_days(period_days: int) -> int:
+    """The shortest measured window the overload check decides on: 2 whole periods, at least 3 days."""
+    periods = max(MIN_PERIODS, -(-MIN_DAYS // period_days))
+    return periods * period_days
+
+
+def stability_reason(code: str, window_days: float, period_days: int, event: str = "") -> str:
+    """Why the overload check is inconclusive, in English ("" for none).
+
+    >>> stability_reason("short_window", 4, 7)
+    'the measured window (4 days) is shorter than 2 whole periods of the calendar (14 days)'
+    """
+    if code == "short_window":
+        return (
+            f"the measured window ({window_days:g} days) is shorter than {MIN_PERIODS} whole periods of the "
+            f"calendar ({min_window_days(period_days)} days)"
+        )
+    if code == "late_event":
+        return f"{event} falls in the later half of the measured window"
+    if code == "one_replication":
+        return "one replication gives no confidence interval for the growth"
+    return ""
 
 
 BOTTLENECK_BAND = 0.02

@@ -8,6 +8,9 @@ release, quarantine release, hand-over and exit. Trucks that never pass a milest
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +19,15 @@ from simulator.analysis.stats import t_interval
 from simulator.analysis.trs import MILESTONES
 from simulator.engine.output import RunOutput
 
-__all__ = ["MILESTONES", "fees_by_month", "milestone_hours", "summarise_fees", "summarise_trs", "trs_table"]
+__all__ = [
+    "MILESTONES",
+    "fees_by_month",
+    "measured_days_by_month",
+    "milestone_hours",
+    "summarise_fees",
+    "summarise_trs",
+    "trs_table",
+]
 
 TRS_KEYS = ["direction", "cargo_class", "channel", "milestone"]
 
@@ -73,25 +84,47 @@ def fees_by_month(out: RunOutput) -> pd.DataFrame:
     return reduce_output(out).fees
 
 
-def summarise_fees(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean fees by gate and month over replications, with a 95% t-interval on the total."""
+def measured_days_by_month(start_date: dt.date, warmup_days: int, days: int) -> dict[str, int]:
+    """Measured days (after the warm-up) in each calendar month of the model clock, ``YYYY-MM``.
+
+    >>> measured_days_by_month(dt.date(2024, 8, 1), 3, 40)
+    {'2024-08': 28, '2024-09': 9}
+    """
+    if days <= warmup_days:
+        return {}
+    origin = np.datetime64(start_date, "D")
+    dates = origin + np.arange(warmup_days, days).astype("timedelta64[D]")
+    months, counts = np.unique(dates.astype("datetime64[M]").astype(str), return_counts=True)
+    return {str(m): int(c) for m, c in zip(months, counts)}
+
+
+def summarise_fees(table: pd.DataFrame, measured_days: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Mean fees by gate and month over replications, with a 95% t-interval on the total.
+
+    ``trucks``, ``infrastructure``, ``transloading`` and ``total`` are totals over the month's
+    measured days; with ``measured_days`` (by month, :func:`measured_days_by_month`), the
+    columns ``measured_days`` and ``total_per_day`` say how many and give the total per day.
+    """
     rows = []
     n = table.replication.nunique() if len(table) else 0
     for (gate, month), grp in table.groupby(["gate", "month"], sort=True):
         totals = grp.total.to_numpy()
         padded = np.concatenate((totals, np.zeros(n - len(totals))))
         mean, low, high = t_interval(padded)
-        rows.append(
-            (
-                gate,
-                month,
-                grp.trucks.sum() / n,
-                grp.infrastructure.sum() / n,
-                grp.transloading.sum() / n,
-                mean,
-                low,
-                high,
-            )
-        )
-    columns = ["gate", "month", "trucks", "infrastructure", "transloading", "total", "total_ci_low", "total_ci_high"]
-    return pd.DataFrame(rows, columns=columns)
+        sums = (grp.trucks.sum() / n, grp.infrastructure.sum() / n, grp.transloading.sum() / n)
+        days = (measured_days or {}).get(str(month), 0)
+        rows.append((gate, month, days, *sums, mean, mean / days if days else np.nan, low, high))
+    columns = [
+        "gate",
+        "month",
+        "measured_days",
+        "trucks",
+        "infrastructure",
+        "transloading",
+        "total",
+        "total_per_day",
+        "total_ci_low",
+        "total_ci_high",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame if measured_days is not None else frame.drop(columns=["measured_days", "total_per_day"])

@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.analysis.registry import view
 from simulator.cli.common import (
+    Interrupted,
     Parser,
     UsageError,
     add_execution_options,
+    add_format_option,
+    add_output_options,
     cache_from_args,
     executor_from_args,
+    folder_written_whole,
     one_line_warnings,
     out_folder,
     positive,
     progress_bar,
     report,
+    resume_note,
     scenario_overrides,
     seed_value,
     terminal,
@@ -50,7 +55,7 @@ EVENT_LOG_CHOICES = ("all", "first", "none")  # as simulator.experiments.replica
 __all__ = ["main"]
 
 COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS)
-MAIN_KPIS = tuple((k.key, k.short, k.pattern) for k in view("run"))  # from the KPI registry
+MAIN_KPIS = view("run")  # from the KPI registry
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,15 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--days", type=positive, help="simulated days (warm-up included)")
     p_run.add_argument("--replications", type=positive, help="number of replications")
     p_run.add_argument("--seed", type=seed_value, help="random seed")
-    p_run.add_argument("--out", type=Path, help="result folder (default results/<scenario>/<UTC time>/)")
     p_run.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
     p_run.add_argument(
         "--event-log",
         choices=EVENT_LOG_CHOICES,
         default="first",
-        help="replications whose event log is written to trucks.csv.gz (default: first, i.e. replication 0)",
+        help="replications whose event log is written to trucks.parquet (default: first, i.e. replication 0)",
     )
-    p_run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p_run, "results/<scenario>/<UTC time>/")
+    add_format_option(p_run)
     add_report_option(p_run)
     add_execution_options(p_run)
     p_val = sub.add_parser("validate", help="check scenario files without running them")
@@ -101,24 +106,35 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     from simulator.experiments.replication import run
 
     scenario = load_scenario(args.scenario, scenario_overrides(args))
-    out_dir = out_folder(args.out, "run", scenario.name)
+    out_dir = out_folder(args.out, "run", scenario.name, args.overwrite)
     cache = cache_from_args(args)
     n = scenario.run.replications
     started = time.perf_counter()
     executor = executor_from_args(args)
-    try:
-        with progress_bar(console, args.quiet, f"{scenario.name}: replications", n) as progress:
-            results = run(scenario, event_log=args.event_log, progress=progress, executor=executor, cache=cache)
-    finally:
-        executor.close()
-    extra = {
-        "command": ["run_scenario.py", *args.argv],
-        "jobs": args.jobs,
-        "dask": args.dask,
-        "event_log": args.event_log,
-        "cached_replications": 0 if cache is None else cache.hits,
-    }
-    results.to_dir(out_dir, extra, started=started)
+    with folder_written_whole(out_dir, args.overwrite, cache is not None) as staging:
+        logs = None if args.dask and args.dask != "local" else staging / ".logs"  # remote workers: in memory
+        try:
+            with progress_bar(console, args.quiet, f"{scenario.name}: replications", n) as progress:
+                results = run(
+                    scenario,
+                    event_log=args.event_log,
+                    progress=progress,
+                    executor=executor,
+                    cache=cache,
+                    log_dir=logs,
+                )
+        finally:
+            executor.close()
+        extra = {
+            "command": ["run_scenario.py", *args.argv],
+            "jobs": args.jobs,
+            "dask": args.dask,
+            "event_log": args.event_log,
+            "cached_replications": 0 if cache is None else cache.hits,
+        }
+        results.to_dir(staging, extra, started=started, fmt=args.format)
+        if logs is not None:
+            shutil.rmtree(logs, ignore_errors=True)
     wall = time.perf_counter() - started
     if not args.quiet:
         _print_summary(console, results, scenario)
@@ -127,55 +143,64 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     return write_charts_and_report(out_dir, console, args)
 
 
-def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
-    from rich.table import Table
+def _summary_cells(values: dict[tuple[str, str, str], Any], scope: str, key: str, sep: str) -> list[str]:
+    cells = []
+    for k in MAIN_KPIS:
+        r = values.get((scope, key, k.key))
+        ci = "" if r is None or r.ci_low != r.ci_low else f"{sep}±{_fmt(r.half_width, k.pattern)}"
+        cells.append("–" if r is None else _fmt(r.mean, k.pattern) + ci)
+    return cells
 
-    from simulator.analysis.stats import busiest_stages
 
-    summary = results.summary
-    table = Table(
-        title=f"{scenario.name}: mean and 95% CI over {results.replications.replication.nunique()} replications"
-    )
-    table.add_column("KPI")
-    scopes = [("all", "all", "all")] + [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
-    for _, _, label in scopes:
-        table.add_column(label, justify="right")
-    for kpi, label, pattern in MAIN_KPIS:
-        cells = []
-        for scope, key, _ in scopes:
-            row = summary[(summary.scope == scope) & (summary.key == key) & (summary.kpi == kpi)]
-            if row.empty:
-                cells.append("–")
-                continue
-            r = row.iloc[0]
-            ci = "" if r.ci_low != r.ci_low else f" ±{_fmt(r.half_width, pattern)}"
-            cells.append(_fmt(r["mean"], pattern) + ci)
-        table.add_row(label, *cells)
-    console.print(table)
+def _print_stability(console: Console, results: Results) -> None:
+    """One line per overloaded (or not decidable) gate or the whole system; names are data, not markup."""
+    from rich.markup import escape
+
     flags = results.stability
-    flags = flags[flags.unstable & flags.scope.isin(["all", "gate"])]
-    for scope, key, growth, low, high in zip(
-        flags.scope, flags.key, flags.growth_mean, flags.growth_ci_low, flags.growth_ci_high
-    ):
-        where = "the whole system" if scope == "all" else f"gate {key}"
+    flags = flags[(flags.status != "stable") & flags.scope.isin(["all", "gate"])]
+    for r in flags[flags.status == "unstable"].itertuples(index=False):
+        where = "the whole system" if r.scope == "all" else f"gate {escape(str(r.key))}"
         console.print(
-            f"[bold red]UNSTABLE[/bold red]: the backlog of {where} grows {growth:,.1f} trucks/day "
-            f"(95% CI {_fmt(low, '{:,.1f}')} to {_fmt(high, '{:,.1f}')}); "
+            f"[bold red]UNSTABLE[/bold red]: the backlog of {where} grows {r.growth_mean:,.1f} trucks/day "
+            f"(95% CI {_fmt(r.growth_ci_low, '{:,.1f}')} to {_fmt(r.growth_ci_high, '{:,.1f}')}); "
             "its waiting times are not steady-state values."
         )
+    undecided: dict[str, list[str]] = {}
+    for r in flags[flags.status == "inconclusive"].itertuples(index=False):
+        undecided.setdefault(str(r.reason), []).append("the whole system" if r.scope == "all" else str(r.key))
+    for reason, scopes in undecided.items():
+        names = ", ".join(escape(w) for w in scopes)
+        console.print(f"overload check inconclusive for {names}: {escape(reason)}")
+
+
+def _print_summary(console: Console, results: Results, scenario: Scenario) -> None:
+    from simulator.analysis.stats import busiest_stages
+    from simulator.cli.tables import Column, fitted_tables, print_table
+
+    summary = results.summary
+    measured = scenario.run.days - scenario.run.warmup_days
+    scopes = [("all", "all", "all")] + [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
+    values = {(r.scope, r.key, r.kpi): r for r in summary.itertuples(index=False)}
+    label = Column("KPI", [k.short_label(measured) for k in MAIN_KPIS], justify="left")
+    title = f"{scenario.name}: mean and 95% CI over {results.replications.replication.nunique()} replications"
+    for sep in (" ", "\n"):  # the half-width beside the mean, or below it if the table is too wide
+        columns = [Column(header, _summary_cells(values, scope, key, sep)) for scope, key, header in scopes]
+        if sep == "\n" or len(fitted_tables(title, label, columns, console.width)) == 1:
+            break
+    print_table(console, title, label, columns)
+    _print_stability(console, results)
     util = busiest_stages(summary)
-    busiest = Table(title="Busiest stages (share of open server-time busy, then mean wait)")
-    for col in ("stage", "utilisation", "mean wait (min)", "p95 wait (min)"):
-        busiest.add_column(col, justify="right" if col != "stage" else "left")
+    rows = []
     for key, utilisation in zip(util.key.head(5), util.utilisation.head(5)):
         waits = summary[(summary.scope == "stage") & (summary.key == key)].set_index("kpi")["mean"]
-        busiest.add_row(
-            key,
-            _fmt(float(utilisation), "{:.0%}"),
-            _fmt(waits["wait_min_mean"], "{:,.1f}"),
-            _fmt(waits["wait_min_p95"], "{:,.1f}"),
-        )
-    console.print(busiest)
+        rows.append((key, _fmt(float(utilisation), "{:.0%}"), waits["wait_min_mean"], waits["wait_min_p95"]))
+    columns = [
+        Column("utilisation", [r[1] for r in rows]),
+        Column("mean wait (min)", [_fmt(r[2], "{:,.1f}") for r in rows]),
+        Column("p95 wait (min)", [_fmt(r[3], "{:,.1f}") for r in rows]),
+    ]
+    title = "Busiest stages (share of open server-time busy, then mean wait)"
+    print_table(console, title, Column("stage", [r[0] for r in rows], justify="left"), columns)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -188,6 +213,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
         args_list.insert(0, "run")
+    args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(args_list)
         args.argv = args_list
@@ -215,10 +241,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except (ExecutorError, CacheError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
-        print(
-            "interrupted: no result files were written for this command; finished replications are in the "
-            "cache, so running it again resumes where it stopped",
-            file=sys.stderr,
-        )
+        cached = not getattr(args, "no_cache", False)
+        print(f"interrupted: no result files were written for this command; {resume_note(cached)}", file=sys.stderr)
         return 130

@@ -7,8 +7,9 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,16 @@ if TYPE_CHECKING:
 
     from simulator.experiments.cache import ReplicationCache
     from simulator.experiments.executors import Executor
+    from simulator.experiments.progress import Reporter
 
 __all__ = [
+    "Interrupted",
     "UsageError",
+    "folder_written_whole",
+    "resume_note",
     "add_execution_options",
+    "add_format_option",
+    "add_output_options",
     "cache_from_args",
     "executor_from_args",
     "fmt",
@@ -38,15 +45,43 @@ __all__ = [
 
 
 def terminal() -> Console:
-    """The rich console the commands print to (160 columns when not a terminal, so logs keep whole
-    cells); made only by the commands that need it, so ``validate`` and ``schema`` never load rich."""
+    """The rich console the commands print to: the terminal's width, or ``$COLUMNS``, or 80 columns
+    when the output is not a terminal (tables split to fit, :mod:`simulator.cli.tables`); made only by
+    the commands that need it, so ``validate`` and ``schema`` never load rich."""
     from rich.console import Console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return Console(highlight=False)
 
 
 class UsageError(Exception):
     """A bad command-line argument (exit 2)."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C while a command ran, with what it left on disk (the message says which)."""
+
+
+def resume_note(cached: bool) -> str:
+    """What running the command again will redo."""
+    if cached:
+        return "finished replications are in the cache, so running it again resumes where it stopped"
+    return "nothing was cached (--no-cache), so running it again starts over"
+
+
+@contextlib.contextmanager
+def folder_written_whole(out: Path, overwrite: bool, cached: bool) -> Iterator[Path]:
+    """Yield a staging folder that becomes ``out`` whole at the end; on Ctrl-C raise :class:`Interrupted`.
+
+    Interrupted, the staging folder is removed and ``out`` is left as it was, and the message
+    says so.
+    """
+    from simulator.experiments.writing import staged_folder
+
+    try:
+        with staged_folder(out, overwrite) as staging:
+            yield staging
+    except KeyboardInterrupt:
+        raise Interrupted(f"no result folder was written ({out} is as it was); {resume_note(cached)}") from None
 
 
 class Parser(argparse.ArgumentParser):
@@ -126,39 +161,90 @@ def cache_from_args(args: argparse.Namespace) -> ReplicationCache | None:
     return cache
 
 
-def out_folder(requested: Path | None, kind: str, name: str) -> Path:
-    """``requested`` or ``results/<name>/<kind>-<UTC time>/``, created and checked writable."""
+def add_output_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--out``, ``--overwrite`` and ``--quiet`` of a command that writes a result folder."""
+    parser.add_argument("--out", type=Path, help=f"result folder (default {default})")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty --out folder whole")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format``: how the time series and the event log are written."""
+    parser.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="timeseries.parquet and trucks.parquet (default), or timeseries.csv and trucks.csv.gz",
+    )
+
+
+def out_folder(requested: Path | None, kind: str, name: str, overwrite: bool = False) -> Path:
+    """The result folder: ``requested`` or ``results/<name>/<kind>-<UTC time>/``, checked before any work.
+
+    It is not created here: the results are written into a staging folder beside it and moved
+    into place whole. A non-empty folder is refused unless ``overwrite``; its parent must be
+    writable.
+    """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = requested or Path("results") / name / (stamp if kind == "run" else f"{kind}-{stamp}")
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Issue("--out", None, str(folder), message)])
+
+    if folder.exists() and not folder.is_dir():
+        raise refuse("is a file, not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise refuse("is not empty: give --overwrite to replace it whole, or choose another --out")
+    parent = folder.parent
+    blocker = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise refuse(f"cannot create the result folder: {blocker} is a file")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=".write-probe-", dir=parent))
+        probe.rmdir()
     except OSError as exc:
-        raise ScenarioError(
-            [Issue("--out", None, str(folder), f"cannot create the result folder: {exc.strerror}")]
-        ) from None
+        raise refuse(f"cannot create the result folder in {parent}: {exc.strerror or exc}") from None
     return folder
 
 
 @contextlib.contextmanager
-def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Iterator[Callable[[int, int], None]]:
-    """A transient rich progress bar; yields a ``progress(done, total)`` callback."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Iterator[Reporter]:
+    """A transient progress bar: replications completed/total, share done, elapsed time and ETA.
+
+    Yields a :class:`~simulator.experiments.progress.Reporter`, so the bar also moves while
+    replications run (every second, from their simulated time), not only when one finishes.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from simulator.experiments.progress import Reporter
 
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
         disable=quiet,
     ) as bar:
         task = bar.add_task(label, total=total)
 
-        def update(done: int, of: int) -> None:
+        def update(done: float, of: int) -> None:
             bar.update(task, completed=done, total=of)
 
-        yield update
+        yield Reporter(update, every_s=1.0)
 
 
 def fmt(value: float, pattern: str) -> str:

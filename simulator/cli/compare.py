@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.analysis.registry import view
 from simulator.cli.common import (
     UsageError,
     add_execution_options,
+    add_format_option,
+    add_output_options,
     cache_from_args,
     executor_from_args,
     fmt,
+    folder_written_whole,
     out_folder,
     positive,
     progress_bar,
@@ -28,7 +30,6 @@ from simulator.cli.outputs import add_report_option, write_charts_and_report  # 
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from simulator.experiments.comparison import Comparison
 
@@ -55,11 +56,11 @@ def add_compare_parser(sub: Any) -> None:
     p.add_argument("--replications", type=positive, help="replications of every scenario (default: the base's)")
     p.add_argument("--days", type=positive, help="simulated days of every scenario (default: the base's)")
     p.add_argument("--seed", type=seed_value, help="common random seed (default: the base's)")
-    p.add_argument("--out", type=Path, help="result folder (default results/compare/<UTC time>/)")
     p.add_argument(
         "--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value in every scenario"
     )
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p, "results/compare/<UTC time>/")
+    add_format_option(p)
     add_report_option(p)  # --no-report (issue 6)
     add_execution_options(p)
 
@@ -80,7 +81,7 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
     else:
         sweep = None
         prepared = prepare_scenarios(args.scenarios, overrides=scenario_overrides(args))
-    out = out_folder(args.out, "run", "compare")  # kind "run": results/compare/<UTC time>/
+    out = out_folder(args.out, "run", "compare", args.overwrite)  # kind "run": results/compare/<UTC time>/
     cache = cache_from_args(args)
     started = time.perf_counter()
     total = len(prepared) * prepared[0][1].run.replications
@@ -98,22 +99,23 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         "event_log": "first",
         "cached_replications": 0 if cache is None else cache.hits,
     }
-    result.to_dir(out, extra, started=started)
+    with folder_written_whole(out, args.overwrite, cache is not None) as staging:
+        result.to_dir(staging, extra, started=started, fmt=args.format)
     if not args.quiet:
         if sweep is not None:
-            console.print(_sweep_table(result))
+            _print_sweep(console, result)
         else:
             for alt in result.alternatives:
-                console.print(_difference_table(result, alt))
+                _print_differences(console, result, alt)
         _print_bottlenecks(console, result)
         note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
         console.print(f"results in [bold]{out}[/bold]{note}")
     return write_charts_and_report(out, console, args, compare=True)  # charts/ and report.html (issue 6)
 
 
-def _difference_table(result: Comparison, alt: str) -> Table:
+def _print_differences(console: Console, result: Comparison, alt: str) -> None:
     """Main KPIs of one alternative against the base, overall and per gate."""
-    from rich.table import Table
+    from simulator.cli.tables import Column, print_table
 
     diff = result.differences
     rows = {(r.scope, r.key, r.kpi): r for r in diff[diff.alternative == alt].itertuples(index=False)}
@@ -121,18 +123,23 @@ def _difference_table(result: Comparison, alt: str) -> Table:
     scopes = [("all", "all", "all")]
     if len(scenario.gates) > 1:
         scopes += [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
-    table = Table(
-        title=f"{alt} vs {result.base}: paired differences over {result.replications} replications "
-        f"(common random numbers, 95% CI)"
-    )
-    for col in ("scope", "KPI", result.base, alt, "difference [95% CI]", "change", "significant"):
-        table.add_column(col, justify="left" if col in ("scope", "KPI") else "right")
-    for scope, key, label in scopes:
-        for kpi, name, pattern in KPIS:
+    labels: list[str] = []
+    cells: list[list[str]] = []
+    breaks = []
+    for scope, key, name in scopes:
+        for kpi, short, pattern in KPIS:
             if (scope, key, kpi) in rows:
-                table.add_row(label, name, *_cells(rows[scope, key, kpi], pattern))
-        table.add_section()
-    return table
+                labels.append(f"{name}: {short}")
+                cells.append(_cells(rows[scope, key, kpi], pattern))
+        breaks.append(len(labels) - 1)
+    heads = (result.base, alt, "difference [95% CI]", "change", "significant")
+    columns = [Column(h, [c[i] for c in cells]) for i, h in enumerate(heads)]
+    columns[-1].styles = ["green" if c[-1] == "yes" else "" for c in cells]
+    title = (
+        f"{alt} vs {result.base}: paired differences over {result.replications} replications "
+        "(common random numbers, 95% CI)"
+    )
+    print_table(console, title, Column("scope: KPI", labels, justify="left"), columns, breaks)
 
 
 def _cells(r: Any, pattern: str) -> list[str]:
@@ -143,7 +150,7 @@ def _cells(r: Any, pattern: str) -> list[str]:
         fmt(r.alt_mean, pattern),
         f"{fmt(r.diff_mean, signed)} {ci}",
         fmt(r.rel_change, "{:+.1%}"),
-        "[green]yes[/green]" if r.significant else "no",
+        "yes" if r.significant else "no",
     ]
 
 
@@ -157,27 +164,26 @@ def _print_bottlenecks(console: Console, result: Comparison) -> None:
             )
 
 
-def _sweep_table(result: Comparison) -> Table:
+def _print_sweep(console: Console, result: Comparison) -> None:
     """Main KPIs (whole system) against the swept value: mean ± half-width, and the paired difference to the first."""
-    from rich.table import Table
+    from simulator.cli.tables import Column, print_table
 
     assert result.sweep is not None
     sweep = result.sweep
-    table = Table(
-        title=f"{sweep.column}: whole system, {result.replications} replications on common random numbers; "
+    title = (
+        f"{sweep.column}: whole system, {result.replications} replications on common random numbers; "
         f"below each mean, the difference to {sweep.column}={sweep.values[0]} with its 95% CI (* the CI excludes 0)"
     )
-    table.add_column(sweep.param, justify="right")
-    for _, name, _ in KPIS:
-        table.add_column(name, justify="right")
     d = result.differences
     diffs = {(r.alternative, r.kpi): r for r in d[(d.scope == "all") & (d.key == "all")].itertuples(index=False)}
-    for value, (label, res) in zip(sweep.values, result.results.items()):
+    rows = []
+    for label, res in result.results.items():
         s = res.summary
         means = {r.kpi: r for r in s[(s.scope == "all") & (s.key == "all")].itertuples(index=False)}
-        cells = [_sweep_cell(means.get(kpi), diffs.get((label, kpi)), pattern) for kpi, _, pattern in KPIS]
-        table.add_row(str(value), *cells)
-    return table
+        rows.append([_sweep_cell(means.get(kpi), diffs.get((label, kpi)), pattern) for kpi, _, pattern in KPIS])
+    columns = [Column(name, [r[i] for r in rows]) for i, (_, name, _) in enumerate(KPIS)]
+    values = Column(sweep.param, [str(v) for v in sweep.values])
+    print_table(console, title, values, columns, breaks=range(len(rows)))
 
 
 def _sweep_cell(mean: Any, diff: Any, pattern: str) -> str:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.cli.common import Interrupted
 from simulator.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -57,6 +58,11 @@ def write_charts_and_report(folder: Path, console: Console, args: argparse.Names
             else:
                 saved = saved_charts(standard_charts(RunFolder.load(folder), charts), run=folder)
             (report,) = write_report([folder], folder / "report.html", saved_charts=saved)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"the results are complete in {folder}, but the charts and report were not written "
+            f"(run_scenario.py report {folder} writes the report)"
+        ) from None
     except (OSError, ScenarioError, ValueError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         print(f"error: the results are in {folder}, but the charts and report failed: {detail}", file=sys.stderr)

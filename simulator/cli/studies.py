@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.cli.common import (
+    UsageError,
     add_execution_options,
+    add_output_options,
     cache_from_args,
     executor_from_args,
     fmt,
+    folder_written_whole,
     out_folder,
     positive,
     progress_bar,
@@ -35,8 +40,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=positive, help="simulated days")
     p.add_argument("--seed", type=seed_value, help="random seed")
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a scenario value")
-    p.add_argument("--out", type=Path, help="result folder")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p, "results/<scenario>/<study>-<UTC time>/")
     add_execution_options(p)
 
 
@@ -85,12 +89,13 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
 
     base = load_scenario(args.scenario, scenario_overrides(args))
     points = design_points([parse_param(p) for p in args.param], args.design, args.samples, base.run.seed)
-    out = out_folder(args.out, "sweep", base.name)
+    out = out_folder(args.out, "sweep", base.name, args.overwrite)
     total = len(points) * base.run.replications
     with progress_bar(console, args.quiet, f"{base.name}: {len(points)} points", total) as progress:
         result = sweep(base, points, executor=executor, cache=cache, progress=progress)
-    atomic_write_text(out / "sweep.csv", result.table.to_csv(index=False))
-    atomic_write_text(out / "sweep_summary.csv", result.summary.to_csv(index=False))
+    with folder_written_whole(out, args.overwrite, cache is not None) as staging:
+        atomic_write_text(staging / "sweep.csv", result.table.to_csv(index=False))
+        atomic_write_text(staging / "sweep_summary.csv", result.summary.to_csv(index=False))
     if not args.quiet:
         s = result.summary
         main = s[(s.scope == "all") & (s.kpi.isin(["throughput_per_day", "time_in_system_h_mean"]))]
@@ -105,23 +110,36 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
 
 
 def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
-    from simulator.experiments.capacity import find_capacity, parse_target
+    """Each scenario's capacity; exit 1 when some scenario's could not be bracketed (the others are kept)."""
+    from rich.markup import escape
+
+    from simulator.experiments.capacity import check_target, find_capacity, parse_target
     from simulator.experiments.files import atomic_write_text, to_json
     from simulator.levers.load import load_scenario
 
     target = parse_target(args.target)
+    if not 0 < args.tolerance < 1:
+        raise UsageError(f"--tolerance: must be between 0 and 1 (exclusive), got {args.tolerance:g}")
     scenarios = [load_scenario(path, scenario_overrides(args)) for path in args.scenarios]
-    out = out_folder(args.out, "capacity", scenarios[0].name)
+    for sc in scenarios:  # every scenario's target and scale are checked before any search runs
+        check_target(sc, target, args.scale)
+    out = out_folder(args.out, "capacity", scenarios[0].name, args.overwrite)
     results: list[CapacityResult] = []
     with progress_bar(console, args.quiet, "capacity search", len(scenarios)) as progress:
         for i, sc in enumerate(scenarios):
             results.append(find_capacity(sc, target, args.scale, args.tolerance, executor=executor, cache=cache))
             progress(i + 1, len(scenarios))
-    atomic_write_text(out / "capacity.json", to_json([r.as_dict() for r in results]))
+    with folder_written_whole(out, args.overwrite, cache is not None) as staging:
+        atomic_write_text(staging / "capacity.json", to_json([r.as_dict() for r in results]))
     if not args.quiet:
         _print_capacity(console, results)
-        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
-    return 0
+        console.print(f"results in [bold]{escape(str(out))}[/bold]" + _cache_note(cache))
+    for r in results:
+        for warning in r.warnings:
+            print(f"warning: {r.scenario}: {warning}", file=sys.stderr)
+        if not r.found:
+            print(f"capacity not found: {r.message}", file=sys.stderr)
+    return 0 if all(r.found for r in results) else 1
 
 
 def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
@@ -135,7 +153,7 @@ def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cach
         target = parse_target(f"{args.kpi}<=0")
     except ScenarioError as exc:
         raise ScenarioError([Issue("--kpi", None, args.kpi, i.message) for i in exc.issues]) from None
-    out = out_folder(args.out, "sensitivity", base.name)
+    out = out_folder(args.out, "sensitivity", base.name, args.overwrite)
     total = (1 + 2 * len(args.param)) * base.run.replications
     with progress_bar(console, args.quiet, f"{base.name}: sensitivity", total) as progress:
         table = sensitivity(
@@ -149,7 +167,8 @@ def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cach
             cache=cache,
             progress=progress,
         )
-    atomic_write_text(out / "sensitivity.csv", table.to_csv(index=False))
+    with folder_written_whole(out, args.overwrite, cache is not None) as staging:
+        atomic_write_text(staging / "sensitivity.csv", table.to_csv(index=False))
     if not args.quiet:
         cols = ["parameter", "low_value", "high_value", "low_mean", "high_mean", "swing"]
         _print_frame(
@@ -179,36 +198,28 @@ def _cache_note(cache: ReplicationCache | None) -> str:
 
 
 def _print_frame(console: Console, title: str, frame: Any, columns: list[str]) -> None:
-    from rich.table import Table
+    from simulator.cli.tables import Column, print_table
 
-    table = Table(title=title)
-    for col in columns:
-        table.add_column(col, justify="left" if col in ("parameter", "kpi") else "right")
-    for row in frame[columns].itertuples(index=False):
-        table.add_row(*(fmt(v, "{:,.4g}") if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
+    def text(v: Any) -> str:
+        return fmt(v, "{:,.4g}") if isinstance(v, float) else str(v)
+
+    body = [Column(c, [text(v) for v in frame[c]], "left" if c == "kpi" else "right") for c in columns]
+    print_table(console, title, dataclasses.replace(body[0], justify="left"), body[1:])
 
 
 def _print_capacity(console: Console, results: list[CapacityResult]) -> None:
-    from rich.table import Table
+    from simulator.cli.tables import Column, print_table
 
-    table = Table(title=f"Capacity at {results[0].target} (scaled: {results[0].scale})")
-    for col in (
-        "scenario",
-        "capacity (trucks/day)",
-        "95% CI",
-        "x today's demand",
-        "cleared/day at capacity",
-        "bottleneck",
-    ):
-        table.add_column(col, justify="left" if col in ("scenario", "bottleneck") else "right")
-    for r in results:
-        table.add_row(
-            r.scenario,
-            fmt(r.capacity_per_day, "{:,.0f}"),
-            f"{fmt(r.capacity_ci[0], '{:,.0f}')}–{fmt(r.capacity_ci[1], '{:,.0f}')}",
-            fmt(r.multiplier, "{:.2f}"),
-            fmt(r.throughput_per_day["mean"], "{:,.0f}"),
-            f"{r.bottleneck} ({fmt(r.bottleneck_utilisation, '{:.0%}')})",
-        )
-    console.print(table)
+    columns = [
+        Column("capacity (trucks/day)", [fmt(r.capacity_per_day, "{:,.0f}") for r in results]),
+        Column("95% CI", [f"{fmt(r.capacity_ci[0], '{:,.0f}')}–{fmt(r.capacity_ci[1], '{:,.0f}')}" for r in results]),
+        Column("x today's demand", [fmt(r.multiplier, "{:.2f}") for r in results]),
+        Column("cleared/day at capacity", [fmt(r.throughput_per_day["mean"], "{:,.0f}") for r in results]),
+        Column(
+            "bottleneck",
+            [f"{r.bottleneck} ({fmt(r.bottleneck_utilisation, '{:.0%}')})" for r in results],
+            justify="left",
+        ),
+    ]
+    title = f"Capacity at {results[0].target} (scaled: {results[0].scale})"
+    print_table(console, title, Column("scenario", [r.scenario for r in results], justify="left"), columns)

@@ -47,6 +47,7 @@ class RunLayout:
     class_perishable: np.ndarray
     backlog_clock_min: float
     perishable_threshold_h: float
+    period_days: int
     stage_names: tuple[str, ...]
     stage_gate: np.ndarray
     stage_servers: np.ndarray
@@ -79,6 +80,7 @@ def layout_of(sc: Scenario, plant: Plant, flow_keys: Sequence[tuple[str, str]], 
         class_perishable=np.array([c.perishable for c in sc.cargo_classes.values()], dtype=bool),
         backlog_clock_min=float(parse_clock(sc.reporting.backlog_clock)),
         perishable_threshold_h=sc.reporting.perishable_threshold_h,
+        period_days=sc.period_days(),
         **plant.describe(gate_names),
     )
 

@@ -13,11 +13,13 @@ of everything after it checked on every read. An entry that fails the check, can
 or belongs to another key is recomputed, with a :class:`CacheWarning` naming it; it can never
 give a wrong result or run code. Entries are written atomically; a full or read-only disk
 raises :class:`CacheError` with one clear message, and the entries already written stay valid.
-The event log of a replication, when kept, is a second entry beside its reduction.
+The event log of a replication, when kept, is a Parquet file beside its reduction, with a
+small checksummed entry giving its size and SHA-256 (checked before the file is used).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.experiments.errors import CacheError
 from simulator.experiments.files import atomic_write_bytes, package_version
+from simulator.experiments.writing import file_sha256
 
 if TYPE_CHECKING:  # the heavy libraries load only when an entry is read or written
     import pandas as pd
@@ -61,6 +64,19 @@ _COMPUTING = ("scenario", "levers", "engine", "analysis")
 _ALSO = ("experiments/replication.py", "experiments/cache.py", "experiments/eventlog_frame.py")
 _LIBRARIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow")
 _MAX_HEADER = 1 << 20
+
+
+_KEPT = "finished replications are kept (use --cache-dir elsewhere or --no-cache)"
+
+
+class _Missing(Exception):
+    """A part of an entry is not there (a miss, not damage)."""
+
+
+def _reason(exc: OSError) -> str:
+    return {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only"}.get(
+        exc.errno or 0, exc.strerror or str(exc)
+    )
 
 
 class CacheWarning(UserWarning):
@@ -251,51 +267,73 @@ class ReplicationCache:
             return None
 
     def get(self, key: str, with_log: bool = False) -> ReplicationResult | None:
-        """The cached result (with its event log when asked), or None to recompute it."""
+        """The cached result (with its event-log file when asked), or None to recompute it."""
         from simulator.experiments.replication import ReplicationResult
 
         data = self._read(key, "")
-        log_data = self._read(key, ".log") if with_log and data is not None else None
-        if data is None or (with_log and log_data is None):
+        if data is None:
             self.misses += 1
             return None
         try:
             reduction = decode_reduction(key, data)
-            log = None
-            if log_data is not None:
-                tables, _ = decode(key, log_data)
-                log = _read_table(tables["log"])
+            log_file = self._log_file(key) if with_log else None
+        except _Missing:
+            self.misses += 1
+            return None
         except Exception as exc:  # any damage: never a wrong result, never a crash
             warnings.warn(CacheWarning(f"cache entry {self._file(key)} is damaged ({exc}); recomputing"), stacklevel=2)
             self.misses += 1
             return None
         self.hits += 1
-        return ReplicationResult(reduction.replication, reduction, log)
+        return ReplicationResult(reduction.replication, reduction, log_file=log_file)
+
+    def _log_file(self, key: str) -> str:
+        """The path of the entry's event-log file, once its size and checksum are checked."""
+        head = self._read(key, ".log")
+        if head is None:
+            raise _Missing
+        _, meta = decode(key, head)
+        path = self._file(key, ".log").with_suffix(".parquet")
+        if not path.is_file() or path.stat().st_size != int(meta["size"]) or file_sha256(path) != meta["sha256"]:
+            raise ValueError(f"its event log {path.name} is missing or damaged")
+        return str(path)
 
     def put(self, key: str, result: ReplicationResult) -> None:
-        """Store ``result`` atomically (its log too, when it has one: first, so that a reduction
-        entry on disk always has the log it was stored with)."""
-        if result.log is not None:
-            log = encode(key, {"log": _table_bytes(result.log, "zstd")}, {"replication": result.replication})
-            self._write(self._file(key, ".log"), log)
+        """Store ``result`` atomically; its event log first (the file and a checked header), so
+        that a reduction entry on disk always has the log it was stored with."""
+        if result.log_file is not None or result.log_data is not None:
+            self._put_log(key, result)
         self._write(self._file(key), encode_reduction(key, result.reduction))
+
+    def _put_log(self, key: str, result: ReplicationResult) -> None:
+
+        path = self._file(key, ".log").with_suffix(".parquet")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            if result.log_file is not None:
+                shutil.copyfile(result.log_file, tmp)
+            else:
+                assert result.log_data is not None
+                tmp.write_bytes(result.log_data)
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise CacheError(f"cannot write the cache entry {path}: {_reason(exc)}; {_KEPT}") from None
+        meta = {"replication": result.replication, "size": path.stat().st_size, "sha256": file_sha256(path)}
+        self._write(self._file(key, ".log"), encode(key, {}, meta))
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
             atomic_write_bytes(path, data)
         except OSError as exc:
-            reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the disk is read-only"}.get(
-                exc.errno or 0, exc.strerror or str(exc)
-            )
-            raise CacheError(
-                f"cannot write the cache entry {path}: {reason}; finished replications are kept "
-                "(use --cache-dir elsewhere or --no-cache)"
-            ) from None
+            raise CacheError(f"cannot write the cache entry {path}: {_reason(exc)}; {_KEPT}") from None
 
     def info(self) -> CacheInfo:
         """Number of entries and bytes on disk."""
-        files = list(self.path.glob("*/*.entry")) if self.path.is_dir() else []
-        replications = [f for f in files if not f.name.endswith(".log.entry")]
+        files = [f for f in self.path.glob("*/*") if f.suffix in (".entry", ".parquet")] if self.path.is_dir() else []
+        replications = [f for f in files if f.suffix == ".entry" and not f.name.endswith(".log.entry")]
         return CacheInfo(self.path, len(replications), sum(f.stat().st_size for f in files))
 
     def clear(self) -> int:

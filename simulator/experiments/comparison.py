@@ -321,17 +321,22 @@ class Comparison:
         return files
 
     def to_dir(
-        self, path: str | Path, extra_manifest: dict[str, Any] | None = None, started: float | None = None
+        self,
+        path: str | Path,
+        extra_manifest: dict[str, Any] | None = None,
+        started: float | None = None,
+        fmt: str = "parquet",
     ) -> Path:
         """Write ``path/<label>/`` per scenario (:meth:`Results.to_dir`), then the comparison's files.
 
         Every file is written atomically, the comparison's ``manifest.json`` last;
-        ``extra_manifest`` and ``started`` are as for :meth:`Results.to_dir`.
+        ``extra_manifest``, ``started`` and ``fmt`` are as for :meth:`Results.to_dir`.
         """
         folder = Path(path)
         extra = dict(extra_manifest or {})
         for label, res in self.results.items():
-            res.to_dir(folder / label, {**extra, "comparison": {"label": label, "base": self.base}}, started)
+            info = {**extra, "comparison": {"label": label, "base": self.base}}
+            res.to_dir(folder / label, info, started, fmt=fmt)
         files = self.files()
         for name, data in files.items():
             atomic_write_bytes(folder / name, data)

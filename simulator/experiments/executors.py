@@ -32,6 +32,8 @@ class Executor(Protocol):
 class SerialExecutor:
     """Run every task in this process, in order."""
 
+    shares_disk = True  # workers see this machine's files (heartbeats, streamed event logs)
+
     def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
             yield i, fn(task)
@@ -42,6 +44,8 @@ class SerialExecutor:
 
 class ProcessExecutor:
     """Run tasks in ``jobs`` local worker processes (``concurrent.futures``)."""
+
+    shares_disk = True
 
     def __init__(self, jobs: int) -> None:
         if jobs < 1:
@@ -101,6 +105,7 @@ class DaskExecutor:
             ) from None
         self._cluster = None
         self.client: Any = None
+        self.shares_disk = address == "local"
         try:
             if address == "local":
                 self._cluster = LocalCluster(

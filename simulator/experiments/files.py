@@ -16,7 +16,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "gzip_bytes", "manifest", "package_version", "to_json"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "gzip_bytes",
+    "manifest",
+    "manifest_of",
+    "package_version",
+    "to_json",
+]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -113,6 +121,11 @@ def _versions() -> dict[str, str]:
 
 def manifest(files: dict[str, bytes], extra: dict[str, Any]) -> dict[str, Any]:
     """Provenance of a result folder: versions, git commit, machine, and a SHA-256 per file."""
+    return manifest_of({name: hashlib.sha256(data).hexdigest() for name, data in files.items()}, extra)
+
+
+def manifest_of(hashes: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of files whose SHA-256 digests are given by name."""
     return {
         "package": "border-gate-sim",
         "version": package_version(),
@@ -121,5 +134,5 @@ def manifest(files: dict[str, bytes], extra: dict[str, Any]) -> dict[str, Any]:
         "versions": _versions(),
         "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()},
         **extra,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "files": dict(sorted(hashes.items())),
     }

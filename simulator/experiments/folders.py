@@ -16,9 +16,11 @@ import yaml
 
 from simulator.scenario.errors import Issue, ScenarioError
 
-__all__ = ["RunFolder", "read_json"]
+__all__ = ["LOG_FILES", "SERIES_FILES", "RunFolder", "read_json"]
 
-RUN_FILES = ("summary.json", "replications.csv", "timeseries.csv", "scenario.resolved.yaml", "manifest.json")
+RUN_FILES = ("summary.json", "replications.csv", "scenario.resolved.yaml", "manifest.json")
+SERIES_FILES = ("timeseries.parquet", "timeseries.csv")  # either, by --format
+LOG_FILES = ("trucks.parquet", "trucks.csv.gz")
 
 
 def read_json(folder: Path, name: str) -> Any:
@@ -27,6 +29,19 @@ def read_json(folder: Path, name: str) -> Any:
     if not path.is_file():
         raise ScenarioError([Issue(str(folder), None, "", f"incomplete result folder: {name} is missing")])
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read_series(folder: Path) -> pd.DataFrame:
+    """The hourly levels, from ``timeseries.parquet`` (names as text) or ``timeseries.csv``."""
+    path = folder / "timeseries.parquet"
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        frame = pq.read_table(path).to_pandas()
+        for name in ("scope", "key", "metric"):
+            frame[name] = frame[name].astype(str)
+        return frame
+    return pd.read_csv(folder / "timeseries.csv")
 
 
 @dataclass
@@ -47,6 +62,8 @@ class RunFolder:
         if not folder.is_dir():
             raise ScenarioError([Issue(str(folder), None, "", "result folder not found")])
         missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+        if not any((folder / name).is_file() for name in SERIES_FILES):
+            missing.append(" or ".join(SERIES_FILES))
         if missing:
             raise ScenarioError(
                 [Issue(str(folder), None, "", f"incomplete result folder: {n} is missing") for n in missing]
@@ -55,7 +72,7 @@ class RunFolder:
             path=folder,
             summary=read_json(folder, "summary.json"),
             replications=pd.read_csv(folder / "replications.csv"),
-            timeseries=pd.read_csv(folder / "timeseries.csv"),
+            timeseries=_read_series(folder),
             scenario=yaml.safe_load((folder / "scenario.resolved.yaml").read_text(encoding="utf-8")),
             manifest=read_json(folder, "manifest.json"),
         )
@@ -65,12 +82,19 @@ class RunFolder:
         """The scenario name."""
         return str(self.summary["scenario"])
 
+    def log_path(self) -> Path | None:
+        """``trucks.parquet`` or ``trucks.csv.gz``, whichever the run wrote (None if neither)."""
+        return next((self.path / n for n in LOG_FILES if (self.path / n).is_file()), None)
+
     def trucks(self) -> pd.DataFrame:
-        """The saved event log (``trucks.csv.gz``); raises if the run wrote none."""
-        path = self.path / "trucks.csv.gz"
-        if not path.is_file():
-            raise ScenarioError([Issue(str(self.path), None, "", "incomplete result folder: trucks.csv.gz is missing")])
-        log = pd.read_csv(path)
+        """The saved event log (``trucks.parquet`` or ``trucks.csv.gz``); raises if the run wrote none."""
+        from simulator.experiments.logfile import read_log
+
+        path = self.log_path()
+        if path is None:
+            missing = " or ".join(LOG_FILES)
+            raise ScenarioError([Issue(str(self.path), None, "", f"incomplete result folder: {missing} is missing")])
+        log = read_log(path)
         if log.empty:
             raise ScenarioError(
                 [Issue(str(path), None, "", "the event log is empty (run with --event-log first or all)")]

@@ -10,7 +10,8 @@ finished.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -19,28 +20,38 @@ from simulator.engine.eventlog import Collector, Observer
 from simulator.engine.model import Model
 from simulator.engine.output import RunOutput
 from simulator.experiments.cache import ReplicationCache
-from simulator.experiments.eventlog_frame import event_log_frame
 from simulator.experiments.executors import Executor, make_executor
+from simulator.experiments.logfile import LogWriter, read_log
+from simulator.experiments.progress import Heartbeats, Reporter, beater
 from simulator.experiments.results import Results
 from simulator.scenario.models import Scenario
 
 __all__ = ["EVENT_LOG_CHOICES", "ReplicationResult", "Task", "run", "run_replication", "run_tasks"]
 
 EVENT_LOG_CHOICES = ("all", "first", "none")
-Progress = Callable[[int, int], None]
+Progress = Callable[[float, int], None]
 
 
 @dataclass(frozen=True)
 class ReplicationResult:
     """What one replication is kept as: its reduction (KPIs, hourly levels, TRS and fee tables),
-    and, when asked for, its event log as a table (``log``) and its whole record (``output``,
-    only in the process that ran it: it is neither cached nor needed to rebuild the results).
+    and, when asked for, its event log as Parquet (``log_data`` in memory, or ``log_file`` on
+    this machine; the same bytes either way) and its whole record (``output``, only in the
+    process that ran it: it is neither cached nor needed to rebuild the results).
     """
 
     replication: int
     reduction: Reduction
-    log: pd.DataFrame | None = None
+    log_data: bytes | None = None
     output: RunOutput | None = None
+    log_file: str | None = None
+
+    @property
+    def log(self) -> pd.DataFrame | None:
+        """The event log as a table, when it was kept (from its Parquet bytes or file)."""
+        if self.log_data is not None:
+            return read_log(self.log_data)
+        return read_log(Path(self.log_file)) if self.log_file is not None else None
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -72,6 +83,8 @@ class Task:
     seed: int
     keep_log: bool = False
     demand_multiplier: float = 1.0
+    log_path: str | None = None  # with keep_log: stream the event log to this file (same machine)
+    progress_path: str | None = None  # heartbeat file of the simulated share done (same machine)
 
     def cache_key(self) -> str:
         """Key of this task's reduction in a :class:`ReplicationCache` (the log does not change it)."""
@@ -86,6 +99,8 @@ def run_replication(
     seed: int | None = None,
     keep_log: bool = True,
     demand_multiplier: float = 1.0,
+    log_path: str | None = None,
+    progress_path: str | None = None,
 ) -> ReplicationResult:
     """Simulate one replication, reducing its events to KPIs as the run goes.
 
@@ -98,32 +113,48 @@ def run_replication(
     seed : int, optional
         Overrides ``scenario.run.seed``.
     keep_log : bool
-        Also keep the event log (and the whole record) in the result.
+        Also keep the event log, as Parquet: in memory (with the whole record), or streamed to
+        ``log_path``.
     demand_multiplier : float
         Scales every flow's arrival rate (common random numbers are kept).
+    log_path : str, optional
+        With ``keep_log``, write the event log to this Parquet file as the run goes instead of
+        holding it in memory (:class:`~simulator.experiments.logfile.LogWriter`).
+    progress_path : str, optional
+        A heartbeat file rewritten with the simulated share done after every simulated week
+        (:func:`simulator.experiments.progress.beat`).
     """
     model = Model(scenario, replication, seed, demand_multiplier)
     reducer = Reducer(model.layout)
     observers: list[Observer] = [reducer]
-    collector = Collector() if keep_log else None
-    if collector is not None:
-        observers.append(collector)
-    model.run(observers)
+    collector = Collector() if keep_log and log_path is None else None
+    writer = LogWriter(model.layout, log_path, scenario.digest()) if keep_log else None
+    observers += [o for o in (collector, writer) if o is not None]
+    model.run(observers, beater(progress_path))
     output = RunOutput.collect(model.layout, collector) if collector is not None else None
-    log = event_log_frame(output) if output is not None else None
-    return ReplicationResult(replication, reducer.finish(), log, output)
+    data = writer.data if writer is not None else None
+    file = log_path if keep_log and log_path is not None else None
+    return ReplicationResult(replication, reducer.finish(), data, output, file)
 
 
 def execute(task: Task) -> ReplicationResult:
     """Run one :class:`Task` (top-level, so it pickles to processes and Dask workers)."""
-    return run_replication(task.scenario, task.replication, task.seed, task.keep_log, task.demand_multiplier)
+    return run_replication(
+        task.scenario,
+        task.replication,
+        task.seed,
+        task.keep_log,
+        task.demand_multiplier,
+        task.log_path,
+        task.progress_path,
+    )
 
 
 def run_tasks(
     tasks: Sequence[Task],
     executor: Executor | None = None,
     cache: ReplicationCache | None = None,
-    progress: Progress | None = None,
+    progress: Progress | Reporter | None = None,
 ) -> list[ReplicationResult]:
     """Run tasks (cached ones are read back, not rerun) and return results in task order.
 
@@ -135,8 +166,10 @@ def run_tasks(
         Where to run them; serial by default.
     cache : ReplicationCache, optional
         Reads finished replications and stores each new one as soon as it finishes.
-    progress : callable, optional
-        Called as ``progress(done, total)``, cached results included.
+    progress : callable or Reporter, optional
+        Called as ``progress(done, total)``, cached results included; a
+        :class:`~simulator.experiments.progress.Reporter` is also called while replications
+        run, counting their simulated share (when the workers share this machine's disk).
     """
     total = len(tasks)
     results: dict[int, ReplicationResult] = {}
@@ -149,16 +182,32 @@ def run_tasks(
     if progress is not None and results:
         progress(len(results), total)
     todo = [i for i in range(total) if i not in results]
-    if todo:
-        runner = executor if executor is not None else make_executor(1)
-        for j, result in runner.imap(execute, [tasks[i] for i in todo]):
+    if not todo:
+        return [results[i] for i in range(total)]
+    runner = executor if executor is not None else make_executor(1)
+    beats = Heartbeats(progress, total) if isinstance(progress, Reporter) and _shares_disk(runner) else None
+    sent = [tasks[i] if beats is None else replace(tasks[i], progress_path=beats.path(i)) for i in todo]
+    if beats is not None:
+        beats.start(results, todo)
+    try:
+        for j, result in runner.imap(execute, sent):
             index = todo[j]
             results[index] = result
             if cache is not None:
                 cache.put(keys[index], result)
-            if progress is not None:
+            if beats is not None:
+                beats.report(len(results))
+            elif progress is not None:
                 progress(len(results), total)
+    finally:
+        if beats is not None:
+            beats.stop()
     return [results[i] for i in range(total)]
+
+
+def _shares_disk(executor: Executor) -> bool:
+    """Whether the executor's workers see this machine's files (heartbeats, streamed logs)."""
+    return bool(getattr(executor, "shares_disk", False))
 
 
 def replication_tasks(
@@ -167,8 +216,10 @@ def replication_tasks(
     seed: int | None = None,
     event_log: str = "none",
     demand_multiplier: float = 1.0,
+    log_dir: str | Path | None = None,
 ) -> list[Task]:
-    """The tasks of one scenario's replications (the event log kept as ``event_log`` says)."""
+    """The tasks of one scenario's replications (the event log kept as ``event_log`` says; in
+    files under ``log_dir`` when it is given, else in memory)."""
     n = scenario.run.replications if replications is None else replications
     if n < 1:
         raise ValueError(f"replications must be >= 1, got {n}")
@@ -176,7 +227,13 @@ def replication_tasks(
         raise ValueError(f"event_log must be one of {EVENT_LOG_CHOICES}, got {event_log!r}")
     seed = scenario.run.seed if seed is None else seed
     keep = {"all": n, "first": 1, "none": 0}[event_log]
-    return [Task(scenario, r, seed, r < keep, demand_multiplier) for r in range(n)]
+    if log_dir is not None and keep:
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+
+    def path(r: int) -> str | None:
+        return str(Path(log_dir) / f"{scenario.name}-replication-{r}.parquet") if log_dir is not None else None
+
+    return [Task(scenario, r, seed, r < keep, demand_multiplier, path(r) if r < keep else None) for r in range(n)]
 
 
 def run(
@@ -188,6 +245,7 @@ def run(
     progress: Progress | None = None,
     executor: Executor | None = None,
     cache: ReplicationCache | None = None,
+    log_dir: str | Path | None = None,
 ) -> Results:
     """Run replications of a scenario and summarise them.
 
@@ -209,6 +267,9 @@ def run(
         Serial, processes or Dask (see :mod:`simulator.experiments.executors`); results do not depend on it.
     cache : ReplicationCache, optional
         Reuse finished replications and store new ones.
+    log_dir : str or Path, optional
+        Stream the kept event logs to Parquet files in this folder (on this machine) instead of
+        holding them in memory: how the command line writes ``trucks.parquet`` of long runs.
 
     Returns
     -------
@@ -217,7 +278,7 @@ def run(
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    tasks = replication_tasks(scenario, replications, seed, event_log)
+    tasks = replication_tasks(scenario, replications, seed, event_log, log_dir=log_dir)
     own = executor is None
     runner = make_executor(jobs) if executor is None else executor
     try:

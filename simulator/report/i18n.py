@@ -146,7 +146,24 @@ _EN: dict[str, str] = {
         "its waiting times are not steady-state values."
     ),
     "msg.stable": "No gate, direction or cargo class is flagged unstable: no backlog grows without bound.",
+    "msg.inconclusive_word": "the overload check is inconclusive",
+    "msg.capacity_above": (
+        "{scenario}: the target {target} is still met at demand ×{multiplier} ({demand} trucks/day on {scale}); "
+        "the capacity is above that."
+    ),
+    "msg.capacity_below": (
+        "{scenario}: the target {target} is not met even at demand ×{multiplier} ({demand} trucks/day on "
+        "{scale}): {kpi} is {value}."
+    ),
+    "msg.capacity_overloaded": "There, {where} is overloaded (the backlog grows without bound).",
+    "msg.inconclusive": "Overload check inconclusive for {where} in {scenario}: {reason}.",
+    "reason.short_window": (
+        "the measured window ({days} days) is shorter than {periods} whole periods of the calendar ({min_days} days)"
+    ),
+    "reason.late_event": "{event} falls in the later half of the measured window",
+    "reason.one_replication": "one replication gives no confidence interval for the growth",
     "where.all": "the whole system",
+    "where.every": "the whole system and every gate, direction and cargo class",
     "where.gate": "gate {name}",
     "where.direction": "direction {name}",
     "where.class": "cargo class {name}",
@@ -455,7 +472,24 @@ _VI: dict[str, str] = {
     "msg.stable": (
         "Không cửa khẩu, chiều hàng hay loại hàng nào bị đánh dấu không ổn định: không có tồn đọng tăng không giới hạn."
     ),
+    "msg.inconclusive_word": "chưa kết luận được về quá tải",
+    "msg.capacity_above": (
+        "{scenario}: mục tiêu {target} vẫn đạt ở mức nhu cầu ×{multiplier} ({demand} xe/ngày trên {scale}); "
+        "năng lực còn cao hơn mức đó."
+    ),
+    "msg.capacity_below": (
+        "{scenario}: mục tiêu {target} không đạt ngay cả ở mức nhu cầu ×{multiplier} ({demand} xe/ngày trên "
+        "{scale}): {kpi} là {value}."
+    ),
+    "msg.capacity_overloaded": "Ở mức đó, {where} bị quá tải (lượng xe tồn đọng tăng không giới hạn).",
+    "msg.inconclusive": "Chưa kết luận được về quá tải của {where} trong {scenario}: {reason}.",
+    "reason.short_window": (
+        "khoảng thời gian đo ({days} ngày) ngắn hơn {periods} chu kỳ lịch trọn vẹn ({min_days} ngày)"
+    ),
+    "reason.late_event": "{event} rơi vào nửa sau của khoảng thời gian đo",
+    "reason.one_replication": "một lần lặp không cho khoảng tin cậy của tốc độ tăng tồn đọng",
     "where.all": "toàn hệ thống",
+    "where.every": "toàn hệ thống và mọi cửa khẩu, chiều hàng và loại hàng",
     "where.gate": "cửa khẩu {name}",
     "where.direction": "chiều {name}",
     "where.class": "loại hàng {name}",

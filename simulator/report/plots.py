@@ -163,11 +163,14 @@ def capacity_curve(
             high = np.array([e[key].get("ci_high", np.nan) for e in ev], dtype=float)
             ax.plot(demand, mean, "o-", ms=3, color=colour, label=res["scenario"] if ax is top else None)
             ax.fill_between(demand, low, high, color=colour, alpha=0.2, lw=0)
+            if not res.get("found", True):  # no capacity bracketed: the curves only
+                continue
             marker = t(
                 "chart.capacity.marker", lang, name=res["scenario"], value=fmt_number(res["capacity_per_day"], lang, 0)
             )
             ax.axvline(res["capacity_per_day"], color=colour, ls="--", lw=1, label=marker if ax is top else None)
-            ax.axvspan(*res["capacity_ci"], color=colour, alpha=0.08, lw=0)
+            if all(v is not None and v == v for v in res["capacity_ci"]):
+                ax.axvspan(*res["capacity_ci"], color=colour, alpha=0.08, lw=0)
     targets = dict.fromkeys((str(r["target"]), float(r["target_value"])) for r in entries)
     for style, (target, value) in zip(("-", "--", ":", "-."), targets):
         bottom.axhline(value, color="red", lw=1, ls=style, label=t("chart.capacity.target", lang, target=target))

@@ -96,6 +96,13 @@ RUN_COLORS = ("tab:blue", "tab:green", "tab:purple", "black", "tab:brown", "tab:
 
 
 def has_event_log(run: RunFolder) -> bool:
-    """Whether the folder has a non-empty ``trucks.csv.gz`` (needed by the ECDF and the stage-level TRS view)."""
-    path = run.path / "trucks.csv.gz"
-    return path.is_file() and pd.read_csv(path, nrows=1).shape[0] > 0
+    """Whether the folder has a non-empty event log (``trucks.parquet`` or ``trucks.csv.gz``), which the
+    ECDF and the stage-level TRS view need."""
+    path = run.log_path()
+    if path is None:
+        return False
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return bool(pq.ParquetFile(path).metadata.num_rows > 0)
+    return bool(pd.read_csv(path, nrows=1).shape[0] > 0)

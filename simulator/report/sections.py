@@ -71,6 +71,9 @@ def _capacity_sentences(inp: ReportInputs, lang: str) -> list[str]:
         ]
     out = []
     for res in inp.capacity:
+        if not res.get("found", True):
+            out.append(_capacity_failure(res, lang))
+            continue
         low, high = res["capacity_ci"]
         text = t(
             "msg.capacity",
@@ -87,6 +90,27 @@ def _capacity_sentences(inp: ReportInputs, lang: str) -> list[str]:
             text += " " + t("msg.capacity_not_met", lang, scenario=res["scenario"], target=res["target"])
         out.append(text)
     return out
+
+
+def _capacity_failure(res: dict[str, Any], lang: str) -> str:
+    """Why a scenario has no capacity: the target is still met, or missed, at the last demand tried."""
+    f = res.get("failure", {})
+    values = {
+        "scenario": res["scenario"],
+        "target": res["target"],
+        "multiplier": fmt_number(f.get("multiplier"), lang, 4),
+        "demand": fmt_number(f.get("demand_per_day"), lang, 0),
+        "scale": res["scale"],
+    }
+    if f.get("above"):
+        return t("msg.capacity_above", lang, **values)
+    kpi = res.get("target_kpi", "")
+    value = kpi_ci(kpi, f.get("kpi"), lang) if kpi else ""
+    text = t("msg.capacity_below", lang, kpi=kpi_name(kpi, lang) if kpi else "", value=value, **values)
+    if f.get("overloaded"):
+        where = ", ".join(_where(scope, key, lang) for scope, key in f["overloaded"])
+        text += " " + t("msg.capacity_overloaded", lang, where=where)
+    return text
 
 
 def _kpi(run: RunFolder, scope: str, key: str = "", kpi: str = "throughput_per_day") -> dict[str, Any] | None:
@@ -159,7 +183,8 @@ def _run_facts(inp: ReportInputs, lang: str) -> list[str]:
 
 def _backlog_fact(label: str, run: RunFolder, lang: str) -> str:
     growth = _kpi(run, "all", kpi="backlog_growth_per_day") or {}
-    unstable = bool(run.summary.get("unstable"))
+    status = run.summary.get("stability", {}).get("all", {}).get("status")
+    status = "unstable" if run.summary.get("unstable") else status or "stable"
     return t(
         "msg.fact_backlog",
         lang,
@@ -168,7 +193,7 @@ def _backlog_fact(label: str, run: RunFolder, lang: str) -> str:
         ci=kpi_range("in_system_mean", _kpi(run, "all", kpi="in_system_mean"), lang),
         growth=kpi_number("backlog_growth_per_day", growth.get("mean"), lang),
         growth_ci=kpi_range("backlog_growth_per_day", growth, lang),
-        verdict=t("msg.unstable_word" if unstable else "msg.stable_word", lang),
+        verdict=t(f"msg.{status}_word", lang),
     )
 
 
@@ -197,16 +222,51 @@ def _busiest_fact(label: str, run: RunFolder, lang: str) -> str:
     )
 
 
-def _flagged(inp: ReportInputs) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    """``(label, scope, key, entry)`` of every unstable scope in every run."""
+def _flagged(inp: ReportInputs, status: str = "unstable") -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """``(label, scope, key, entry)`` of every scope of every run whose overload check is ``status``."""
+
+    def has(entry: dict[str, Any]) -> bool:
+        return bool(entry.get("unstable")) if status == "unstable" else entry.get("status") == status
+
     for label, run in _named(inp):
         stability = run.summary.get("stability", {})
-        if stability.get("all", {}).get("unstable"):
+        if has(stability.get("all", {})):
             yield label, "all", "", stability["all"]
         for scope, section in SECTIONS.items():
             for key, entry in stability.get(section, {}).items():
-                if entry.get("unstable"):
+                if has(entry):
                     yield label, scope, key, entry
+
+
+def _reason(run_summary: dict[str, Any], entry: dict[str, Any], lang: str) -> str:
+    """Why the check is inconclusive, in ``lang``."""
+    from simulator.analysis.reduction_tables import MIN_PERIODS
+    from simulator.analysis.stats import min_window_days
+
+    code = entry.get("reason_code") or ""
+    if code not in ("short_window", "late_event", "one_replication"):
+        return str(entry.get("reason", ""))
+    days = int(run_summary.get("days", 0)) - int(run_summary.get("warmup_days", 0))
+    period = int(run_summary.get("calendar_period_days", 1))
+    event = entry.get("event", "")
+    values = {"days": days, "periods": MIN_PERIODS, "min_days": min_window_days(period), "event": event}
+    return t(f"reason.{code}", lang, **values)
+
+
+def _inconclusive_sentences(inp: ReportInputs, lang: str) -> list[str]:
+    """One sentence per run and reason, naming every scope it applies to."""
+    runs = dict(_named(inp))
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for label, scope, key, entry in _flagged(inp, "inconclusive"):
+        reason = _reason(runs[label].summary, entry, lang)
+        grouped.setdefault((label, reason), []).append(_where(scope, key, lang))
+    sentences = []
+    for (label, reason), where in grouped.items():
+        stability = runs[label].summary.get("stability", {})
+        scopes = 1 + sum(len(stability.get(section, {})) for section in SECTIONS.values())
+        names = t("where.every", lang) if len(where) == scopes else ", ".join(where)
+        sentences.append(t("msg.inconclusive", lang, where=names, scenario=label, reason=reason))
+    return sentences
 
 
 def _where(scope: str, key: str, lang: str) -> str:
@@ -327,11 +387,13 @@ def _comparison_table(comparison: pd.DataFrame, lang: str) -> Raw:
 
 def _stability_block(inp: ReportInputs, lang: str) -> Raw:
     flagged = list(_flagged(inp))
+    undecided = "".join(para(s, "warn") for s in _inconclusive_sentences(inp, lang))
     if not flagged:
-        return para(t("msg.stable", lang))
+        return Raw(undecided) if undecided else para(t("msg.stable", lang))
     rows = [
         [label, _where(scope, key, lang), kpi_ci("backlog_growth_per_day", e.get("backlog_growth_per_day"), lang)]
         for label, scope, key, e in flagged
     ]
     head = [t("lbl.scenario", lang), t("lbl.where", lang), t("lbl.growth", lang)]
-    return Raw(table(head, rows, numeric=[2]) + "".join(para(s, "warn") for s in _unstable_sentences(inp, lang)))
+    warnings = "".join(para(s, "warn") for s in _unstable_sentences(inp, lang))
+    return Raw(table(head, rows, numeric=[2]) + warnings + undecided)

@@ -133,6 +133,28 @@ class Calendar(Frozen):
     closures: tuple[Closure, ...] = Field(default_factory=tuple)
     disruptions: tuple[Disruption, ...] = Field(default_factory=tuple)
 
+    def dated_between(self, first: dt.date, last: dt.date) -> list[tuple[str, tuple[str, ...]]]:
+        """The dated seasons, closures and disruptions that overlap the days ``first`` to ``last``.
+
+        Returns ``(description, gates)`` pairs; ``gates`` is empty when it applies to all.
+        Weekday-only closures repeat and are not listed.
+        """
+        lo, hi = moment(first, end=False), moment(last, end=True)
+        found = []
+        events: list[tuple[str, Season | Closure | Disruption]] = [
+            *(("season", e) for e in self.seasons),
+            *(("closure", e) for e in self.closures),
+            *(("disruption", e) for e in self.disruptions),
+        ]
+        for kind, event in events:
+            if event.start is None or event.end is None:
+                continue
+            if moment(event.start, end=False) < hi and moment(event.end, end=True) > lo:
+                gates = (event.gate,) if isinstance(event, Disruption) else event.gates
+                label = f"{kind} {event.name!r}" if event.name else kind
+                found.append((f"{label} ({event.start} to {event.end})", gates))
+        return found
+
 
 class FeeRegime(Frozen):
     """A coefficient on the infrastructure fee for matching trucks (first matching regime wins)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -182,6 +182,16 @@ class Scenario(Frozen):
             raise CrossCheckError(problems)
         return self
 
+    def period_days(self) -> int:
+        """The period, in days, over which the scenario's calendar repeats.
+
+        7 when something recurs by weekday (a stage's or mode's ``closed_weekdays``, a calendar
+        closure's ``weekdays``, unequal ``weekday_weights`` of a flow), else 1 (dated closures,
+        seasons and disruptions do not repeat). The overload check compares
+        whole periods (:func:`simulator.analysis.stats.stability`).
+        """
+        return 7 if _weekly(self.model_dump()) else 1
+
     def digest(self) -> str:
         """SHA-256 of the canonical JSON form; equal scenarios have equal digests."""
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()
@@ -200,3 +210,18 @@ class Scenario(Frozen):
 
     def __hash__(self) -> int:
         return int(self.digest()[:16], 16)
+
+
+def _weekly(data: Any) -> bool:
+    """Whether any part of a dumped scenario recurs by weekday."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("closed_weekdays", "weekdays") and value:
+                return True
+            if key == "weekday_weights" and len(set(value)) > 1:
+                return True
+            if _weekly(value):
+                return True
+    elif isinstance(data, list | tuple):
+        return any(_weekly(v) for v in data)
+    return False
