@@ -35,7 +35,7 @@ _WRITE = """
 import gc, json, sys, tempfile, time
 from pathlib import Path
 import simulator
-sc = simulator.load_scenario({scenario!r}, ["run.days={days}", "run.warmup_days=3"])
+sc = simulator.load_scenario({scenario!r}, ["run.days={days}", "run.warmup_days={warmup}"])
 res = simulator.run(sc, replications=2, event_log="first")
 fmt = {fmt!r}
 with tempfile.TemporaryDirectory() as tmp:
@@ -56,7 +56,9 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 def _child(code: str, tree: Path) -> dict[str, Any]:
     env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"bench_files: the measurement in {tree} failed:\n{out.stderr.strip()}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -66,7 +68,7 @@ def measure_writing(days: int, repeats: int, before: Path | None) -> dict[str, d
     found: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in writers}
     for _ in range(repeats):
         for name, tree in writers:
-            code = _WRITE.format(scenario=str(SCENARIO), days=days, fmt=name)
+            code = _WRITE.format(scenario=str(SCENARIO), days=days, warmup=min(3, days - 1), fmt=name)
             found[name].append(_child(code, tree))
     return {
         name: {"cpu_s": statistics.median(r["cpu_s"] for r in runs), "sizes": runs[0]["sizes"]}
@@ -93,7 +95,9 @@ def peak_mib(days: int) -> float:
             "--out",
             str(Path(tmp) / "out"),
         ]
-        out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"bench_files: the {days}-day run failed:\n{out.stderr.strip()}")
     return float(out.stdout.strip())
 
 

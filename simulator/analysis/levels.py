@@ -314,6 +314,22 @@ class LevelFamily:
             return np.zeros((len(self.hourly_series), 0))
         return np.concatenate(self.hour_areas, axis=1) / BIN_MIN
 
+    def move_hourly(self, out: np.ndarray, rows: Sequence[int]) -> None:
+        """Write the hourly mean levels into ``out`` and release the windows they were kept in.
+
+        Kept series ``i`` (the ``i``-th of ``hourly``) goes to row ``rows[i]`` of ``out``; a
+        negative row drops it. Only one window is copied at a time, so a long run's series never
+        sit in memory twice. The family keeps no hourly areas afterwards.
+        """
+        keep = np.asarray(rows, dtype=np.int64)
+        chosen = np.flatnonzero(keep >= 0)
+        col = 0
+        while self.hour_areas:
+            window = self.hour_areas.pop(0)
+            width = window.shape[1]
+            out[keep[chosen], col : col + width] = window[chosen] / BIN_MIN
+            col += width
+
 
 class Level:
     """Time-weighted step function built from entry and exit times of a whole record.

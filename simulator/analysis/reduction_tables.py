@@ -137,36 +137,37 @@ def kpi_table(r: Reducer) -> pd.DataFrame:
 
 
 def timeseries_series(r: Reducer) -> tuple[list[tuple[str, str, str]], np.ndarray]:
-    """The hourly series: queue and busy per stage; in system, road queue and road km per gate; per direction."""
+    """The hourly series: queue and busy per stage; in system, road queue and road km per gate; per direction.
+
+    The hourly areas move out of the level families into one array (the reducer keeps none
+    after), so a long run's series are never held twice.
+    """
     lay, grp = r.lay, r.groups
     series: list[tuple[str, str, str]] = []
-    parts: list[np.ndarray] = []
-    queue, busy = r.stage_queue.hourly(), r.stage_busy.hourly()
-    for si, name in enumerate(lay.stage_names):
+    for name in lay.stage_names:
         series += [("stage", name, "queue"), ("stage", name, "busy")]
-        parts += [queue[si], busy[si]]
-    system, road, km = _Hourly(r.system), _Hourly(r.road), _Hourly(r.road_km)
-    for gi, gate in enumerate(lay.gate_names):
-        g = grp.gate_offset + gi
+    for gate in lay.gate_names:
         series += [("gate", gate, "in_system"), ("gate", gate, "road_queue"), ("gate", gate, "road_km")]
-        parts += [system[g], road[g], km[g]]
-    for di, d in enumerate(grp.directions):
-        series.append(("direction", d, "in_system"))
-        parts.append(system[grp.direction_offset + di])
-    hours = int(round(lay.horizon_min / 60.0))
-    hourly = np.array(parts).reshape(len(parts), hours) if parts else np.zeros((0, hours))
+    series += [("direction", d, "in_system") for d in grp.directions]
+    hourly = np.zeros((len(series), int(round(lay.horizon_min / 60.0))))
+    n_stages, n_gates = len(lay.stage_names), len(lay.gate_names)
+    r.stage_queue.move_hourly(hourly, 2 * np.arange(n_stages))
+    r.stage_busy.move_hourly(hourly, 2 * np.arange(n_stages) + 1)
+    first_gate = 2 * n_stages
+    gate_rows = {grp.gate_offset + gi: first_gate + 3 * gi for gi in range(n_gates)}
+    direction_rows = {grp.direction_offset + di: first_gate + 3 * n_gates + di for di in range(len(grp.directions))}
+    r.system.move_hourly(hourly, _rows(r.system, {**gate_rows, **direction_rows}))
+    r.road.move_hourly(hourly, _rows(r.road, {g: row + 1 for g, row in gate_rows.items()}))
+    r.road_km.move_hourly(hourly, _rows(r.road_km, {g: row + 2 for g, row in gate_rows.items()}))
     return series, hourly
 
 
-class _Hourly:
-    """The hourly means of a family's kept series, by series index."""
-
-    def __init__(self, family: LevelFamily) -> None:
-        self.values = family.hourly()
-        self.row = {int(g): i for i, g in enumerate(family.hourly_series)}
-
-    def __getitem__(self, series: int) -> np.ndarray:
-        return self.values[self.row[series]]
+def _rows(family: LevelFamily, wanted: dict[int, int]) -> list[int]:
+    """The output row of each kept series of ``family`` (-1 for those not written); all wanted must be kept."""
+    kept = [int(g) for g in family.hourly_series]
+    missing = set(wanted) - set(kept)
+    assert not missing, f"series {sorted(missing)} have no hourly values"
+    return [wanted.get(g, -1) for g in kept]
 
 
 def fees_table(r: Reducer) -> pd.DataFrame:

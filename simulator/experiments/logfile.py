@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -217,8 +218,12 @@ def concatenate_logs(sources: Sequence[Path | bytes], dest: Path, fmt: str = "pa
     """Write the logs of ``sources`` (Parquet files, or their bytes; in replication order) into one file.
 
     ``fmt`` ``"parquet"`` writes ``dest`` as Parquet, ``"csv"`` as gzipped CSV; either way a row
-    group at a time, so memory does not grow with the log's length.
+    group at a time, so memory does not grow with the log's length. One Parquet source (the log
+    of one replication, written with the same schema and digest) is copied as it is.
     """
+    if fmt == "parquet" and len(sources) == 1:
+        _copy(sources[0], dest)
+        return
     if fmt == "parquet":
         schema = log_schema({"scenario_sha256": digest})
         with pq.ParquetWriter(dest, schema, compression=COMPRESSION) as writer:
@@ -232,6 +237,13 @@ def concatenate_logs(sources: Sequence[Path | bytes], dest: Path, fmt: str = "pa
             _unify(batch).to_pandas().to_csv(text, index=False, header=False, lineterminator="\n")
         text.flush()
         text.detach()
+
+
+def _copy(source: Path | bytes, dest: Path) -> None:
+    if isinstance(source, bytes):
+        dest.write_bytes(source)
+    else:
+        shutil.copyfile(source, dest)
 
 
 def _unify(batch: pa.Table) -> pa.Table:

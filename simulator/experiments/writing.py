@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 FORMATS = ("parquet", "csv")
-_SERIES_PER_GROUP = 32  # series per Parquet row group of the time series
+_SERIES_PER_GROUP = 32  # series per Parquet row group of the time series, at most
+_ROWS_PER_GROUP = 300_000  # rows per row group at most (long runs: fewer series per group)
 _TS_COLUMNS = ["replication", "time_h", "scope", "key", "metric", "value"]
 
 
@@ -77,8 +78,9 @@ def _series_batches(reductions: Sequence[Reduction], digest: str) -> Iterator[pa
     for red in reductions:
         hours = np.arange(red.hourly.shape[1], dtype=float)
         n = len(hours)
-        for lo in range(0, len(red.series), _SERIES_PER_GROUP):
-            part = red.series[lo : lo + _SERIES_PER_GROUP]
+        per = max(1, min(_SERIES_PER_GROUP, _ROWS_PER_GROUP // max(n, 1)))
+        for lo in range(0, len(red.series), per):
+            part = red.series[lo : lo + per]
             columns = {
                 "replication": pa.array(np.full(n * len(part), red.replication, dtype=np.int32)),
                 "time_h": pa.array(np.tile(hours, len(part))),
@@ -87,7 +89,7 @@ def _series_batches(reductions: Sequence[Reduction], digest: str) -> Iterator[pa
             for i, name in enumerate(("scope", "key", "metric")):
                 values = [s[i] for s in part]
                 dictionary = list(dict.fromkeys(values))
-                codes = np.repeat([dictionary.index(v) for v in values], n).astype(np.int16)
+                codes = np.repeat(np.array([dictionary.index(v) for v in values], dtype=np.int16), n)
                 columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(dictionary, pa.string()))
             yield pa.table([columns[c] for c in _TS_COLUMNS], schema=schema)
 
