@@ -20,6 +20,8 @@ from typing import Any, Protocol
 from simulator.experiments.errors import ExecutorError
 from simulator.experiments.workers import guard_worker
 
+_LOOPBACK_HTTP = {True: "127.0.0.1:8787", False: "127.0.0.1:0"}  # the local scheduler's HTTP server
+
 __all__ = ["DaskExecutor", "Executor", "ExecutorError", "ProcessExecutor", "SerialExecutor", "make_executor"]
 
 
@@ -113,8 +115,9 @@ class DaskExecutor:
     timeout_s : float
         How long to wait for the scheduler before giving up.
     dashboard : bool
-        Serve the local cluster's dashboard (on port 8787, or another free port if it is taken;
-        needs bokeh). Off by default: a command opens no port but the cluster's own, on loopback.
+        Serve the local cluster's dashboard at ``http://127.0.0.1:8787/status`` (another port if
+        8787 is taken; needs bokeh). Off by default: the cluster then listens on free loopback
+        ports only.
 
     Attributes
     ----------
@@ -141,8 +144,10 @@ class DaskExecutor:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=":8787" if dashboard else None,
                     silence_logs=logging.ERROR,  # for the cluster's lifetime: no warnings when it is stopped
+                    # The scheduler always serves HTTP (health, metrics; the dashboard if asked for): on
+                    # loopback, at 8787 only for the dashboard, else on a free port, so no fixed port is taken.
+                    scheduler_kwargs={"dashboard": dashboard, "dashboard_address": _LOOPBACK_HTTP[dashboard]},
                 )
                 self.dashboard_link = self._cluster.dashboard_link if dashboard else None
                 self.client = Client(self._cluster, timeout=f"{timeout_s}s")
