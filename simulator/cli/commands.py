@@ -1,6 +1,7 @@
 """Command line: ``run`` (the default), ``validate`` and ``schema``. The only module that prints.
 
-Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130 interrupted; 1 when the
+Exit status: 0 success, 2 bad input (with file, line and key, no traceback), 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM); 1 when the
 results were written but their charts or report (written by default, ``--no-report`` skips them) failed.
 """
 
@@ -37,8 +38,9 @@ from simulator.cli.common import (
 )
 from simulator.cli.common import fmt as _fmt
 from simulator.cli.compare import COMPARE_COMMANDS, add_compare_parser, run_compare
-from simulator.cli.outputs import add_report_option, write_charts_and_report
+from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
+from simulator.cli.signals import interrupt_status, stop_signals
 from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
 from simulator.experiments.errors import CacheError, ExecutorError
 from simulator.levers.load import load_scenario
@@ -56,6 +58,7 @@ __all__ = ["main"]
 
 COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS)
 MAIN_KPIS = view("run")  # from the KPI registry
+_STOPPED = {130: "interrupted", 143: "terminated"}  # the first word of the one line an interrupted command prints
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,7 +114,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     n = scenario.run.replications
     started = time.perf_counter()
     executor = executor_from_args(args)
-    with folder_written_whole(out_dir, args.overwrite, cache is not None) as staging:
+    after = "" if args.no_report else charts_not_written(out_dir)
+    with folder_written_whole(out_dir, args.overwrite, cache is not None, after) as staging:
         logs = None if args.dask and args.dask != "local" else staging / ".logs"  # remote workers: in memory
         try:
             with progress_bar(console, args.quiet, f"{scenario.name}: replications", n) as progress:
@@ -205,7 +209,7 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status."""
-    with one_line_warnings():
+    with one_line_warnings(), stop_signals():
         return _main(argv)
 
 
@@ -242,9 +246,11 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Interrupted as exc:
-        print(f"interrupted: {exc}", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
+        print(f"{_STOPPED[exc.status]}: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM before any result file was started
         cached = not getattr(args, "no_cache", False)
-        print(f"interrupted: no result files were written for this command; {resume_note(cached)}", file=sys.stderr)
-        return 130
+        status = interrupt_status(exc)
+        message = f"no result files were written for this command; {resume_note(cached)}"
+        print(f"{_STOPPED[status]}: {message}", file=sys.stderr)
+        return status

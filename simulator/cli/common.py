@@ -58,7 +58,14 @@ class UsageError(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C while a command ran, with what it left on disk (the message says which)."""
+    """Ctrl-C or SIGTERM while a command ran, with what it left on disk (the message says which).
+
+    ``status`` is the exit status: 130 for Ctrl-C, 143 for SIGTERM.
+    """
+
+    def __init__(self, message: str, status: int = 130) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def resume_note(cached: bool) -> str:
@@ -69,19 +76,25 @@ def resume_note(cached: bool) -> str:
 
 
 @contextlib.contextmanager
-def folder_written_whole(out: Path, overwrite: bool, cached: bool) -> Iterator[Path]:
-    """Yield a staging folder that becomes ``out`` whole at the end; on Ctrl-C raise :class:`Interrupted`.
+def folder_written_whole(out: Path, overwrite: bool, cached: bool, after: str = "") -> Iterator[Path]:
+    """Yield a staging folder that becomes ``out`` whole at the end; on Ctrl-C or SIGTERM raise :class:`Interrupted`.
 
-    Interrupted, the staging folder is removed and ``out`` is left as it was, and the message
-    says so.
+    Interrupted while the body writes, the staging folder is removed and ``out`` is left as it
+    was. A signal that arrives while the finished folder is moved into place is held until it
+    is there, and the message then says the results are complete; ``after`` names what the
+    command did not get to do next (e.g. the charts).
     """
+    from simulator.cli.signals import held, interrupt_status, released
     from simulator.experiments.writing import staged_folder
 
     try:
-        with staged_folder(out, overwrite) as staging:
+        with held() as hold, staged_folder(out, overwrite) as staging, released():
             yield staging
-    except KeyboardInterrupt:
-        raise Interrupted(f"no result folder was written ({out} is as it was); {resume_note(cached)}") from None
+    except KeyboardInterrupt as exc:
+        message = f"no result folder was written ({out} is as it was); {resume_note(cached)}"
+        raise Interrupted(message, interrupt_status(exc)) from None
+    if hold.signal is not None:
+        raise Interrupted(f"the results are complete in {out}{after}", hold.status)
 
 
 class Parser(argparse.ArgumentParser):
@@ -121,7 +134,7 @@ def scenario_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
-    """``--jobs``, ``--dask``, ``--no-cache`` and ``--cache-dir``."""
+    """``--jobs``, ``--dask``, ``--dask-dashboard``, ``--no-cache`` and ``--cache-dir``."""
     parser.add_argument(
         "--jobs",
         type=positive,
@@ -132,6 +145,11 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run on Dask: 'local' starts a LocalCluster of --jobs workers, or tcp://HOST:PORT of a scheduler",
     )
+    parser.add_argument(
+        "--dask-dashboard",
+        action="store_true",
+        help="with --dask local, serve the Dask dashboard (on :8787, or a free port; needs bokeh); off by default",
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the replication cache")
     parser.add_argument(
         "--cache-dir", type=Path, help="replication cache folder (default $BORDER_SIM_CACHE, else .sim-cache)"
@@ -139,12 +157,21 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
 
 
 def executor_from_args(args: argparse.Namespace) -> Executor:
-    """The executor the options ask for (raises on an unreachable Dask scheduler); sets ``args.jobs``."""
+    """The executor the options ask for (raises on an unreachable Dask scheduler); sets ``args.jobs``.
+
+    With ``--dask-dashboard`` the local cluster's dashboard address is printed (unless ``--quiet``).
+    """
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.dask == "local" else 1
+    if args.dask_dashboard and args.dask != "local":
+        raise UsageError("--dask-dashboard: only with --dask local (a scheduler you started serves its own dashboard)")
     from simulator.experiments.executors import make_executor
 
-    return make_executor(args.jobs, args.dask)
+    executor = make_executor(args.jobs, args.dask, dashboard=args.dask_dashboard)
+    link = getattr(executor, "dashboard_link", None)
+    if link and not getattr(args, "quiet", False):
+        print(f"Dask dashboard: {link}")
+    return executor
 
 
 def cache_from_args(args: argparse.Namespace) -> ReplicationCache | None:

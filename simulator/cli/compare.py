@@ -26,7 +26,7 @@ from simulator.cli.common import (
     scenario_overrides,
     seed_value,
 )
-from simulator.cli.outputs import add_report_option, write_charts_and_report  # charts/ and report.html (issue 6)
+from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report  # issue 6
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,7 +99,8 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         "event_log": "first",
         "cached_replications": 0 if cache is None else cache.hits,
     }
-    with folder_written_whole(out, args.overwrite, cache is not None) as staging:
+    after = "" if args.no_report else charts_not_written(out)
+    with folder_written_whole(out, args.overwrite, cache is not None, after) as staging:
         result.to_dir(staging, extra, started=started, fmt=args.format)
     if not args.quiet:
         if sweep is not None:

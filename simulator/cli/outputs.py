@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.cli.common import Interrupted
+from simulator.cli.signals import interrupt_status
 from simulator.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
-__all__ = ["add_report_option", "write_charts_and_report"]
+__all__ = ["add_report_option", "charts_not_written", "write_charts_and_report"]
 
 
 def add_report_option(parser: Any) -> None:
@@ -34,6 +35,11 @@ def add_report_option(parser: Any) -> None:
         action="store_true",
         help="do not write the standard charts (charts/) and report.html into the result folder",
     )
+
+
+def charts_not_written(folder: Path) -> str:
+    """The end of the message of a command interrupted after its result files, before its charts."""
+    return f", but the charts and report were not written (run_scenario.py report {folder} writes the report)"
 
 
 def write_charts_and_report(folder: Path, console: Console, args: argparse.Namespace, compare: bool = False) -> int:
@@ -58,11 +64,9 @@ def write_charts_and_report(folder: Path, console: Console, args: argparse.Names
             else:
                 saved = saved_charts(standard_charts(RunFolder.load(folder), charts), run=folder)
             (report,) = write_report([folder], folder / "report.html", saved_charts=saved)
-    except KeyboardInterrupt:
-        raise Interrupted(
-            f"the results are complete in {folder}, but the charts and report were not written "
-            f"(run_scenario.py report {folder} writes the report)"
-        ) from None
+    except KeyboardInterrupt as exc:
+        message = f"the results are complete in {folder}{charts_not_written(folder)}"
+        raise Interrupted(message, interrupt_status(exc)) from None
     except (OSError, ScenarioError, ValueError) as exc:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         print(f"error: the results are in {folder}, but the charts and report failed: {detail}", file=sys.stderr)

@@ -8,11 +8,19 @@ results; only the wall time differs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import importlib.util
+import logging
+import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from simulator.experiments.errors import ExecutorError
+from simulator.experiments.workers import guard_worker
+
+_LOOPBACK_HTTP = {True: "127.0.0.1:8787", False: "127.0.0.1:0"}  # the local scheduler's HTTP server
 
 __all__ = ["DaskExecutor", "Executor", "ExecutorError", "ProcessExecutor", "SerialExecutor", "make_executor"]
 
@@ -43,7 +51,13 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """Run tasks in ``jobs`` local worker processes (``concurrent.futures``)."""
+    """Run tasks in ``jobs`` local worker processes (``concurrent.futures``).
+
+    The workers ignore SIGINT and exit by themselves if this process dies
+    (:func:`simulator.experiments.workers.guard_worker`). If the caller stops reading results
+    (Ctrl-C, an error, a signal turned into an exception), pending tasks are cancelled and running
+    workers are killed, without waiting for them.
+    """
 
     shares_disk = True
 
@@ -52,34 +66,40 @@ class ProcessExecutor:
             raise ValueError(f"jobs must be >= 1, got {jobs}")
         self.jobs = jobs
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._busy = False  # tasks were submitted and not all of their results were read
 
     def imap(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs)
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=guard_worker, initargs=(os.getpid(),)
+            )
+        self._busy = True
         futures = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
         try:
             for future in cf.as_completed(futures):
                 yield futures[future], future.result()
         except cf.process.BrokenProcessPool:
-            self.close()
+            self.close(terminate=True)
             raise ExecutorError(
                 "a worker process died (killed or out of memory); finished replications are kept in the cache, "
                 "so running the command again resumes where it stopped"
             ) from None
-        except BaseException:
-            for future in futures:
-                future.cancel()
+        except BaseException:  # Ctrl-C, SIGTERM, an error, or the caller closing the generator
             self.close(terminate=True)
             raise
+        self._busy = False
 
     def close(self, terminate: bool = False) -> None:
-        """Shut the pool down; ``terminate`` also stops replications still running (on Ctrl-C)."""
-        if self._pool is not None:
-            workers = list(getattr(self._pool, "_processes", {}).values()) if terminate else []
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in workers:
-                process.terminate()
-            self._pool = None
+        """Shut the pool down; with ``terminate``, or while tasks still run, kill the workers at once."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        workers = list((getattr(pool, "_processes", None) or {}).values()) if terminate or self._busy else []
+        self._busy = False
+        pool.shutdown(wait=not workers, cancel_futures=True)
+        for process in workers:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()  # SIGKILL: a worker holds nothing of ours that needs cleaning up
 
 
 class DaskExecutor:
@@ -94,23 +114,42 @@ class DaskExecutor:
         Workers of the local cluster (ignored for a remote scheduler).
     timeout_s : float
         How long to wait for the scheduler before giving up.
+    dashboard : bool
+        Serve the local cluster's dashboard at ``http://127.0.0.1:8787/status`` (another port if
+        8787 is taken; needs bokeh). Off by default: the cluster then listens on free loopback
+        ports only.
+
+    Attributes
+    ----------
+    dashboard_link : str or None
+        The dashboard's address, when it was asked for.
     """
 
-    def __init__(self, address: str, workers: int = 2, timeout_s: float = 20.0) -> None:
+    def __init__(self, address: str, workers: int = 2, timeout_s: float = 20.0, dashboard: bool = False) -> None:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - depends on the installed extras
             raise ExecutorError(
                 "Dask is not installed: pip install 'border-gate-sim[distributed]' (or dask[distributed])"
             ) from None
+        if dashboard and importlib.util.find_spec("bokeh") is None:
+            raise ExecutorError("the Dask dashboard needs bokeh: pip install 'bokeh>=3.1' (or leave out the dashboard)")
         self._cluster = None
         self.client: Any = None
+        self.dashboard_link: str | None = None
         self.shares_disk = address == "local"
         try:
             if address == "local":
                 self._cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    silence_logs=logging.ERROR,  # for the cluster's lifetime: no warnings when it is stopped
+                    # The scheduler always serves HTTP (health, metrics; the dashboard if asked for): on
+                    # loopback, at 8787 only for the dashboard, else on a free port, so no fixed port is taken.
+                    scheduler_kwargs={"dashboard": dashboard, "dashboard_address": _LOOPBACK_HTTP[dashboard]},
                 )
+                self.dashboard_link = self._cluster.dashboard_link if dashboard else None
                 self.client = Client(self._cluster, timeout=f"{timeout_s}s")
             else:
                 self.client = _connect(Client, address, timeout_s)
@@ -135,11 +174,23 @@ class DaskExecutor:
                     "the cache, so running the command again resumes where it stopped"
                 ) from None
             raise
-        except BaseException:
-            self.client.cancel(futures)
+        except BaseException:  # Ctrl-C or SIGTERM: a local cluster's workers are killed, remote tasks cancelled
+            if self._cluster is not None:
+                self._kill_local_workers()
+            else:
+                self.client.cancel(futures)
             raise
 
+    def _kill_local_workers(self) -> None:
+        """SIGKILL the worker processes of the local cluster (their nannies would wait 4 s for them)."""
+        for nanny in list(getattr(self._cluster, "workers", {}).values()):
+            pid = getattr(nanny, "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
     def close(self) -> None:
+        """Disconnect from the scheduler; stop the local cluster, if this executor started one."""
         client = getattr(self, "client", None)
         if client is not None:
             client.close()
@@ -168,8 +219,11 @@ def _connect(client_type: Any, address: str, timeout_s: float) -> Any:
     raise TimeoutError(f"no Dask handshake from {address} (is it a Dask scheduler port, usually 8786?)")
 
 
-def make_executor(jobs: int = 1, dask: str | None = None) -> Executor:
-    """The executor for ``--jobs`` and ``--dask``: Dask when an address is given, else processes or serial."""
+def make_executor(jobs: int = 1, dask: str | None = None, dashboard: bool = False) -> Executor:
+    """The executor for ``--jobs`` and ``--dask``: Dask when an address is given, else processes or serial.
+
+    ``dashboard`` serves the dashboard of a ``--dask local`` cluster (``--dask-dashboard``).
+    """
     if dask:
-        return DaskExecutor(dask, workers=max(jobs, 1) if dask == "local" else 1)
+        return DaskExecutor(dask, workers=max(jobs, 1) if dask == "local" else 1, dashboard=dashboard)
     return SerialExecutor() if jobs == 1 else ProcessExecutor(jobs)
