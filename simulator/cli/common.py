@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -31,13 +32,16 @@ __all__ = [
     "add_format_option",
     "add_output_options",
     "cache_from_args",
+    "check_dask_option",
     "executor_from_args",
     "fmt",
     "terminal",
     "one_line_warnings",
     "out_folder",
+    "plain",
     "positive",
     "progress_bar",
+    "quiet_stdout",
     "report",
     "scenario_overrides",
     "seed_value",
@@ -114,7 +118,7 @@ def seed_value(text: str) -> int:
 def scenario_overrides(args: argparse.Namespace) -> list[str]:
     """``--set`` values plus the ``--days``, ``--replications`` and ``--seed`` shorthands."""
     sets = list(args.set)
-    for flag, key in (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed")):
+    for flag, key in _SHORTHANDS:
         if getattr(args, flag, None) is not None:
             sets.append(f"{key}={getattr(args, flag)}")
     return sets
@@ -142,9 +146,27 @@ def executor_from_args(args: argparse.Namespace) -> Executor:
     """The executor the options ask for (raises on an unreachable Dask scheduler); sets ``args.jobs``."""
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.dask == "local" else 1
+    from simulator.experiments.errors import ExecutorError
     from simulator.experiments.executors import make_executor
 
-    return make_executor(args.jobs, args.dask)
+    try:
+        return make_executor(args.jobs, args.dask)
+    except ExecutorError as exc:
+        if not args.dask:
+            raise
+        raise ScenarioError([Issue("--dask", None, args.dask, str(exc))]) from None
+
+
+def check_dask_option(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``--dask`` address before any work (the scheduler is reached later)."""
+    if getattr(args, "dask", None):
+        from simulator.experiments.errors import ExecutorError
+        from simulator.experiments.executors import check_dask_address
+
+        try:
+            check_dask_address(args.dask)
+        except ExecutorError as exc:
+            raise ScenarioError([Issue("--dask", None, args.dask, str(exc))]) from None
 
 
 def cache_from_args(args: argparse.Namespace) -> ReplicationCache | None:
@@ -247,6 +269,13 @@ def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Itera
         yield Reporter(update, every_s=1.0)
 
 
+def plain(value: Any) -> str:
+    """``value`` as text for a rich markup string: names and paths are data, never markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def fmt(value: float, pattern: str) -> str:
     """Format a number, or a dash for NaN."""
     return "–" if value != value else pattern.format(value)
@@ -265,7 +294,28 @@ def one_line_warnings() -> Iterator[None]:
         yield
 
 
-def report(issues: Sequence[Issue]) -> None:
-    """Print input problems to standard error."""
+_SHORTHANDS = (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed"))
+
+
+def report(issues: Sequence[Issue], args: argparse.Namespace | None = None) -> None:
+    """Print input problems to standard error, one line each.
+
+    A problem with a value given by ``--days``, ``--replications`` or ``--seed`` names that
+    option (they are applied as ``--set run.days=N`` and so on, see :func:`scenario_overrides`).
+    """
+    labels = {}
+    for flag, key in _SHORTHANDS:
+        value = getattr(args, flag, None)
+        if value is not None and f"{key}={value}" not in getattr(args, "set", ()):
+            labels[f"--set {key}={value}"] = f"--{flag.replace('_', '-')} {value}"
     for issue in issues:
+        if issue.file in labels:
+            issue = dataclasses.replace(issue, file=labels[issue.file])
         print(f"error: {issue}", file=sys.stderr)
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device, so that a closed pipe (``| head``) raises no more."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

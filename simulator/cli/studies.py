@@ -17,6 +17,7 @@ from simulator.cli.common import (
     fmt,
     folder_written_whole,
     out_folder,
+    plain,
     positive,
     progress_bar,
     scenario_overrides,
@@ -105,7 +106,7 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
             main,
             [*points[0], "kpi", "mean", "ci_low", "ci_high"],
         )
-        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+        console.print(f"results in [bold]{plain(out)}[/bold]" + _cache_note(cache))
     return 0
 
 
@@ -177,19 +178,25 @@ def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cach
             table,
             cols,
         )
-        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+        console.print(f"results in [bold]{plain(out)}[/bold]" + _cache_note(cache))
     return 0
 
 
 def _cache_info(args: argparse.Namespace, console: Console) -> int:
-    from simulator.experiments.cache import ReplicationCache, default_cache_dir
+    from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
 
     cache = ReplicationCache(args.cache_dir or default_cache_dir())
+    if cache.path.exists() and not cache.path.is_dir():
+        raise ScenarioError([Issue("--cache-dir", None, str(cache.path), "is a file, not a cache folder")])
     info = cache.info()
     if args.clear:
-        console.print(f"cleared {cache.clear()} cached replications from {info.path}")
+        try:
+            cleared = cache.clear()
+        except CacheError as exc:
+            raise ScenarioError([Issue("--cache-dir", None, str(cache.path), str(exc))]) from None
+        console.print(f"cleared {cleared} cached replications from {plain(info.path)}")
     else:
-        console.print(f"{info.path}: {info.entries} cached replications, {info.bytes / 1e6:,.1f} MB")
+        console.print(f"{plain(info.path)}: {info.entries} cached replications, {info.bytes / 1e6:,.1f} MB")
     return 0
 
 

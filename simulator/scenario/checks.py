@@ -54,9 +54,12 @@ def _check_total_demand(sc: Scenario) -> Iterator[Problem]:
     total = sum(peaks.values())
     if peaks and total > MAX_TOTAL_TRUCKS_PER_DAY:
         where = max(peaks, key=lambda p: peaks[p])
-        yield where, (
-            f"all flows together reach {total:,.0f} trucks/day on their busiest day (weekday weights and seasons "
-            f"included), more than the limit of {MAX_TOTAL_TRUCKS_PER_DAY:,} (and {MAX_TRUCKS_PER_DAY:,} per flow)"
+        yield (
+            where,
+            (
+                f"all flows together reach {total:,.0f} trucks/day on their busiest day (weekday weights and seasons "
+                f"included), more than the limit of {MAX_TOTAL_TRUCKS_PER_DAY:,} (and {MAX_TRUCKS_PER_DAY:,} per flow)"
+            ),
         )
 
 

@@ -200,7 +200,9 @@ class Appointments(LeverParams):
     share: Probability = Field(0.5, description="share of trucks that book a slot")
     window: TimeWindow = Field("07:00-19:00", description="local hours in which slots are offered")
     slot_min: StrictFloat = Field(60.0, ge=5, le=1440, allow_inf_nan=False, description="slot length, minutes")
-    early_min: StrictFloat = Field(30.0, ge=0, le=1440, allow_inf_nan=False, description="earliest arrival before a slot")
+    early_min: StrictFloat = Field(
+        30.0, ge=0, le=1440, allow_inf_nan=False, description="earliest arrival before a slot"
+    )
     punctuality: Distribution = Field(default_factory=_punctuality, description="arrival after slot start - early")
     no_show: Probability = Field(0.1, description="share of booked trucks that never come")
 

@@ -209,5 +209,7 @@ class Diversion(Frozen):
     to: Ident = Field(description="the gate that receives diverted trucks")
     share: Probability = Field(description="share of arrivals diverted while the trigger holds")
     when_yard_full: bool = Field(True, description="trigger when the first yard of the route has no free slot")
-    road_queue_above: StrictInt | None = Field(None, ge=0, description="trigger when more trucks than this wait on the road")
+    road_queue_above: StrictInt | None = Field(
+        None, ge=0, description="trigger when more trucks than this wait on the road"
+    )
     travel_min: NonNegFloat = Field(0.0, description="driving time to the other gate, minutes")

@@ -67,9 +67,7 @@ Day = Annotated[dt.date, AfterValidator(check_date_range)]
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower_snake_case identifier")]
 Probability = Annotated[StrictFloat, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegFloat = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
-UtcOffset = Annotated[
-    StrictFloat, Field(ge=-12, le=14, description="hours east of UTC, e.g. 7 for Hanoi, 8 for China")
-]
+UtcOffset = Annotated[StrictFloat, Field(ge=-12, le=14, description="hours east of UTC, e.g. 7 for Hanoi, 8 for China")]
 #: Most trucks per day of one flow, and of all flows of a scenario together (Lạng Sơn clears ~1,600).
 MAX_TRUCKS_PER_DAY = 100_000
 MAX_TOTAL_TRUCKS_PER_DAY = 200_000
