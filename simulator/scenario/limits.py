@@ -74,6 +74,11 @@ def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
     return []
 
 
+def _refuse(origin: str, node: yaml.Node, path: _Path, message: str) -> ScenarioError:
+    line = node.start_mark.line + 1 if not origin.startswith("--set ") else None
+    return ScenarioError([Issue(origin, line, ".".join(map(str, path)), message)])
+
+
 def check_tree(root: yaml.Node, origin: str) -> None:
     """Refuse a composed YAML tree that is recursive, too deep or expands too far.
 
@@ -96,24 +101,27 @@ def check_tree(root: yaml.Node, origin: str) -> None:
         node, depth, path, done = stack.pop()
         key, children = id(node), _children(node)
 
-        def refuse(message: str) -> ScenarioError:
-            line = node.start_mark.line + 1 if origin[:6] != "--set " else None
-            return ScenarioError([Issue(origin, line, ".".join(map(str, path)), message)])
-
         if done:
             open_nodes.discard(key)
             size = 1 + sum(measured[id(c)][0] for _, c in children)
             height = 1 + max((measured[id(c)][1] for _, c in children), default=0)
             measured[key] = (size, height)
             if size > MAX_VALUES:
-                raise refuse(f"aliases expand this to more than {MAX_VALUES:,} values, the limit of a scenario")
+                raise _refuse(
+                    origin,
+                    node,
+                    path,
+                    f"aliases expand this to more than {MAX_VALUES:,} values, the limit of a scenario",
+                )
         elif key in measured:  # an alias of a node already measured
             if depth - 1 + measured[key][1] > MAX_DEPTH:
-                raise refuse(f"nested more than {MAX_DEPTH} levels deep (through an alias), the limit")
+                raise _refuse(
+                    origin, node, path, f"nested more than {MAX_DEPTH} levels deep (through an alias), the limit"
+                )
         elif key in open_nodes:
-            raise refuse("recursive alias: the value contains itself")
+            raise _refuse(origin, node, path, "recursive alias: the value contains itself")
         elif depth > MAX_DEPTH:
-            raise refuse(f"nested more than {MAX_DEPTH} levels deep, the limit of a scenario")
+            raise _refuse(origin, node, path, f"nested more than {MAX_DEPTH} levels deep, the limit of a scenario")
         else:
             open_nodes.add(key)
             stack.append((node, depth, path, True))

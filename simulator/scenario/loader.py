@@ -54,7 +54,7 @@ def _line_map(node: yaml.Node, file: str, path: KeyPath, out: Origins, issues: l
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """The safe loader, but a timestamp that is no real date (``2024-02-30``) stays text.
 
     The schema then reports it as "must be a date" with its key path and line, like any

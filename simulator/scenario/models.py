@@ -20,6 +20,7 @@ from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime
 from simulator.scenario.lever_params import LeverSpec
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
+    MAX_TRUCKS_PER_DAY,
     WEEKDAYS,
     CrossCheckError,
     Day,
@@ -30,7 +31,6 @@ from simulator.scenario.types import (
     Mode,
     NonNegFloat,
     Probability,
-    MAX_TRUCKS_PER_DAY,
     UtcOffset,
     Weight,
     check_shares,
