@@ -106,9 +106,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    scenario = load_scenario(args.scenario, scenario_overrides(args))  # refused before the heavy imports
+
     from simulator.experiments.replication import run
 
-    scenario = load_scenario(args.scenario, scenario_overrides(args))
     out_dir = out_folder(args.out, "run", scenario.name, args.overwrite)
     cache = cache_from_args(args)
     n = scenario.run.replications
