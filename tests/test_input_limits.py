@@ -51,7 +51,9 @@ def _write(tmp_path: Path, text: str | bytes, name: str = "case.yaml") -> Path:
         ("replications: 2", "replications: 1000000000", ":6: run.replications: must be an integer <= 100000"),
     ],
 )
-def test_bad_value_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str) -> None:
+def test_bad_value_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
+) -> None:
     path = _write(tmp_path, SMALL.replace(old, new, 1))
     assert _one_error(capsys, ["validate", str(path)]).startswith(f"error: {path}{expected}")
     assert main([str(path), *RUN_1_DAY[4:], "--out", str(tmp_path / "out")]) == 2  # run refuses it too
@@ -131,9 +133,7 @@ def test_alias_bomb_is_cheap(tmp_path: Path, command: list[str]) -> None:
         "text=True); print(p.returncode, time.monotonic() - t, "
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); print(p.stderr, file=sys.stderr)"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *command, str(path)], capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([sys.executable, "-c", code, *command, str(path)], capture_output=True, text=True, timeout=60)
     status, wall, peak_mib = proc.stdout.split()
     assert int(status) == 2 and "Traceback" not in proc.stderr and "aliases expand" in proc.stderr
     assert float(wall) < 1.0
