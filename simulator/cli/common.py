@@ -34,7 +34,9 @@ __all__ = [
     "cache_from_args",
     "check_dask_option",
     "executor_from_args",
+    "change_value",
     "fmt",
+    "fraction",
     "terminal",
     "one_line_warnings",
     "out_folder",
@@ -113,6 +115,28 @@ def positive(text: str) -> int:
 def seed_value(text: str) -> int:
     """argparse type: an integer >= 0."""
     return _whole(text, 0)
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def change_value(text: str) -> float:
+    """argparse type: a relative change, a number > 0 and <= 10."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"must be a number > 0 and <= 10, got {text}")
+    return value
 
 
 def scenario_overrides(args: argparse.Namespace) -> list[str]:

@@ -13,9 +13,11 @@ from simulator.cli.common import (
     add_execution_options,
     add_output_options,
     cache_from_args,
+    change_value,
     executor_from_args,
     fmt,
     folder_written_whole,
+    fraction,
     out_folder,
     plain,
     positive,
@@ -57,12 +59,12 @@ def add_study_parsers(sub: Any) -> None:
     p.add_argument("scenarios", nargs="+", help="one or more scenarios, reported side by side")
     p.add_argument("--target", required=True, help="[SCOPE:KEY:]KPI OP VALUE, e.g. 'time_in_system_h_p95<=6'")
     p.add_argument("--scale", default="all", help="flows whose demand is scaled: all, GATE or GATE.FLOW")
-    p.add_argument("--tolerance", type=float, default=0.02, help="relative width of the final bracket")
+    p.add_argument("--tolerance", type=fraction, default=0.02, help="relative width of the final bracket")
     _common(p)
     p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
     p.add_argument("scenario")
     p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH")
-    p.add_argument("--change", type=float, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
+    p.add_argument("--change", type=change_value, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
     p.add_argument("--kpi", default="time_in_system_h_mean", help="[SCOPE:KEY:]KPI, e.g. gate:huu_nghi:queue_max")
     _common(p)
     p = sub.add_parser("cache-info", help="show the replication cache's size, or clear it")
