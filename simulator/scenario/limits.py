@@ -76,7 +76,8 @@ def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
 
 def _refuse(origin: str, node: yaml.Node, path: _Path, message: str) -> ScenarioError:
     line = node.start_mark.line + 1 if not origin.startswith("--set ") else None
-    return ScenarioError([Issue(origin, line, ".".join(map(str, path)), message)])
+    shown = path if len(path) <= 12 else (*path[:10], "…")  # a deep path, shortened
+    return ScenarioError([Issue(origin, line, ".".join(map(str, shown)), message)])
 
 
 def check_tree(root: yaml.Node, origin: str) -> None:

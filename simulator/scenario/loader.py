@@ -7,6 +7,7 @@ from a file or an override is ever evaluated as code: YAML is read with the safe
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ScenarioError([Issue("--set", None, key, "the key path is empty or has an empty part")])
     try:
         parsed = _parse(value, f"--set {text}")[1] if value.strip() else None
+    except ScenarioError as exc:  # a limit of simulator.scenario.limits, inside the value
+        issues = [dataclasses.replace(i, path=".".join(filter(None, [key.strip(), i.path]))) for i in exc.issues]
+        raise ScenarioError(issues) from None
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split())
         raise ScenarioError([Issue(f"--set {text}", None, key, f"cannot read the value: {problem}")]) from None
