@@ -226,3 +226,25 @@ def test_bad_dask_address(small_yaml: Path, capsys: pytest.CaptureFixture[str], 
     line = _one_error(capsys, [str(small_yaml), *RUN_1_DAY, "--dask", address, "--out", "never"])
     assert line.startswith(f"error: --dask: {address}: ") and time.monotonic() - started < 5
     assert not Path("never").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["capacity", "SMALL", "--target", "queue_max<=9", "--tolerance", "0"], "--tolerance"),
+        (["capacity", "SMALL", "--target", "queue_max<=9", "--tolerance", "nan"], "--tolerance"),
+        (["sensitivity", "SMALL", "--param", "run.days", "--change", "2"], "--change"),
+    ],
+)
+def test_study_fractions(small_yaml: Path, capsys: pytest.CaptureFixture[str], argv: list[str], option: str) -> None:
+    line = _one_error(capsys, [str(small_yaml) if a == "SMALL" else a for a in argv])
+    assert f"argument {option}: must be a number between 0 and 1" in line
+
+
+def test_capacity_past_the_demand_bound(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The search doubles demand until it passes 100,000 trucks/day: one --scale error, no traceback."""
+    text = SMALL.replace("trucks_per_day: 80", "trucks_per_day: 60000").replace("servers: 3", "servers: 90000")
+    path = _write(tmp_path, text.replace("servers: 2", "servers: 90000"))
+    argv = ["capacity", str(path), "--target", "time_in_system_h_p95<=600", "--days", "2", "--replications", "1"]
+    line = _one_error(capsys, [*argv, "--no-cache", "--quiet", "--out", str(tmp_path / "o")])
+    assert line.startswith("error: --scale: all: demand x2 goes beyond the scenario's limits")

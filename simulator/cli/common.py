@@ -34,7 +34,6 @@ __all__ = [
     "cache_from_args",
     "check_dask_option",
     "executor_from_args",
-    "change_value",
     "fmt",
     "fraction",
     "terminal",
@@ -125,17 +124,6 @@ def fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (exclusive), got {text}")
-    return value
-
-
-def change_value(text: str) -> float:
-    """argparse type: a relative change, a number > 0 and <= 10."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not 0 < value <= 10:
-        raise argparse.ArgumentTypeError(f"must be a number > 0 and <= 10, got {text}")
     return value
 
 

@@ -13,7 +13,6 @@ from simulator.cli.common import (
     add_execution_options,
     add_output_options,
     cache_from_args,
-    change_value,
     executor_from_args,
     fmt,
     folder_written_whole,
@@ -64,7 +63,7 @@ def add_study_parsers(sub: Any) -> None:
     p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
     p.add_argument("scenario")
     p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH")
-    p.add_argument("--change", type=change_value, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
+    p.add_argument("--change", type=fraction, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
     p.add_argument("--kpi", default="time_in_system_h_mean", help="[SCOPE:KEY:]KPI, e.g. gate:huu_nghi:queue_max")
     _common(p)
     p = sub.add_parser("cache-info", help="show the replication cache's size, or clear it")
