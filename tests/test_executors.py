@@ -204,7 +204,8 @@ def test_cli_unreachable_dask_exits_2_without_hanging(tmp_path: Path) -> None:
     wall = time.perf_counter() - started
     assert proc.returncode == 2, proc.stderr
     assert wall - startup < 30, (wall, startup)
-    assert "error: cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 20 s" in proc.stderr
+    expected = "error: --dask: tcp://127.0.0.1:1: cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 20 s"
+    assert expected in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "o" / "summary.json").exists()
 

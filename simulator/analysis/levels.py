@@ -314,7 +314,7 @@ class LevelFamily:
             return np.zeros((len(self.hourly_series), 0))
         return np.concatenate(self.hour_areas, axis=1) / BIN_MIN
 
-    def move_hourly(self, out: np.ndarray, rows: Sequence[int]) -> None:
+    def move_hourly(self, out: np.ndarray, rows: Sequence[int] | np.ndarray) -> None:
         """Write the hourly mean levels into ``out`` and release the windows they were kept in.
 
         Kept series ``i`` (the ``i``-th of ``hourly``) goes to row ``rows[i]`` of ``out``; a

@@ -24,12 +24,15 @@ from simulator.cli.common import (
     add_format_option,
     add_output_options,
     cache_from_args,
+    check_dask_option,
     executor_from_args,
     folder_written_whole,
     one_line_warnings,
     out_folder,
+    plain,
     positive,
     progress_bar,
+    quiet_stdout,
     report,
     resume_note,
     scenario_overrides,
@@ -106,9 +109,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    scenario = load_scenario(args.scenario, scenario_overrides(args))  # refused before the heavy imports
+
     from simulator.experiments.replication import run
 
-    scenario = load_scenario(args.scenario, scenario_overrides(args))
     out_dir = out_folder(args.out, "run", scenario.name, args.overwrite)
     cache = cache_from_args(args)
     n = scenario.run.replications
@@ -143,7 +147,9 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         _print_summary(console, results, scenario)
         cached = "" if cache is None or not cache.hits else f" ({cache.hits} read from the cache)"
-        console.print(f"{n} replications{cached} run and written in {wall:.1f} s; results in [bold]{out_dir}[/bold]")
+        console.print(
+            f"{n} replications{cached} run and written in {wall:.1f} s; results in [bold]{plain(out_dir)}[/bold]"
+        )
     return write_charts_and_report(out_dir, console, args)
 
 
@@ -208,9 +214,18 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status."""
-    with one_line_warnings(), stop_signals():
-        return _main(argv)
+    """Entry point of ``run_scenario.py`` and ``border-sim``; returns the exit status.
+
+    A standard output closed early (``schema | head -1``) ends the command quietly with status 1.
+    """
+    try:
+        with one_line_warnings(), stop_signals():
+            status = _main(argv)
+            sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        quiet_stdout()
+        return 1
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -228,6 +243,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return 0
         if args.command == "validate":
             return _cmd_validate(args)
+        check_dask_option(args)
         console = terminal()
         if args.command in STUDY_COMMANDS:
             return run_study(args, console)
@@ -240,7 +256,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ScenarioError as exc:
-        report(exc.issues)
+        report(exc.issues, args)
         return 2
     except (ExecutorError, CacheError) as exc:
         print(f"error: {exc}", file=sys.stderr)

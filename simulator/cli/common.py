@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -31,13 +32,17 @@ __all__ = [
     "add_format_option",
     "add_output_options",
     "cache_from_args",
+    "check_dask_option",
     "executor_from_args",
     "fmt",
+    "fraction",
     "terminal",
     "one_line_warnings",
     "out_folder",
+    "plain",
     "positive",
     "progress_bar",
+    "quiet_stdout",
     "report",
     "scenario_overrides",
     "seed_value",
@@ -124,10 +129,21 @@ def seed_value(text: str) -> int:
     return _whole(text, 0)
 
 
+def fraction(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (exclusive), got {text}")
+    return value
+
+
 def scenario_overrides(args: argparse.Namespace) -> list[str]:
     """``--set`` values plus the ``--days``, ``--replications`` and ``--seed`` shorthands."""
     sets = list(args.set)
-    for flag, key in (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed")):
+    for flag, key in _SHORTHANDS:
         if getattr(args, flag, None) is not None:
             sets.append(f"{key}={getattr(args, flag)}")
     return sets
@@ -165,13 +181,31 @@ def executor_from_args(args: argparse.Namespace) -> Executor:
         args.jobs = (os.cpu_count() or 1) if args.dask == "local" else 1
     if args.dask_dashboard and args.dask != "local":
         raise UsageError("--dask-dashboard: only with --dask local (a scheduler you started serves its own dashboard)")
+    from simulator.experiments.errors import ExecutorError
     from simulator.experiments.executors import make_executor
 
-    executor = make_executor(args.jobs, args.dask, dashboard=args.dask_dashboard)
+    try:
+        executor = make_executor(args.jobs, args.dask, dashboard=args.dask_dashboard)
+    except ExecutorError as exc:
+        if not args.dask:
+            raise
+        raise ScenarioError([Issue("--dask", None, args.dask, str(exc))]) from None
     link = getattr(executor, "dashboard_link", None)
     if link and not getattr(args, "quiet", False):
         print(f"Dask dashboard: {link}")
     return executor
+
+
+def check_dask_option(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``--dask`` address before any work (the scheduler is reached later)."""
+    if getattr(args, "dask", None):
+        from simulator.experiments.errors import ExecutorError
+        from simulator.experiments.executors import check_dask_address
+
+        try:
+            check_dask_address(args.dask)
+        except ExecutorError as exc:
+            raise ScenarioError([Issue("--dask", None, args.dask, str(exc))]) from None
 
 
 def cache_from_args(args: argparse.Namespace) -> ReplicationCache | None:
@@ -274,6 +308,13 @@ def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Itera
         yield Reporter(update, every_s=1.0)
 
 
+def plain(value: Any) -> str:
+    """``value`` as text for a rich markup string: names and paths are data, never markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def fmt(value: float, pattern: str) -> str:
     """Format a number, or a dash for NaN."""
     return "–" if value != value else pattern.format(value)
@@ -292,7 +333,28 @@ def one_line_warnings() -> Iterator[None]:
         yield
 
 
-def report(issues: Sequence[Issue]) -> None:
-    """Print input problems to standard error."""
+_SHORTHANDS = (("days", "run.days"), ("replications", "run.replications"), ("seed", "run.seed"))
+
+
+def report(issues: Sequence[Issue], args: argparse.Namespace | None = None) -> None:
+    """Print input problems to standard error, one line each.
+
+    A problem with a value given by ``--days``, ``--replications`` or ``--seed`` names that
+    option (they are applied as ``--set run.days=N`` and so on, see :func:`scenario_overrides`).
+    """
+    labels = {}
+    for flag, key in _SHORTHANDS:
+        value = getattr(args, flag, None)
+        if value is not None and f"{key}={value}" not in getattr(args, "set", ()):
+            labels[f"--set {key}={value}"] = f"--{flag.replace('_', '-')} {value}"
     for issue in issues:
+        if issue.file in labels:
+            issue = dataclasses.replace(issue, file=labels[issue.file])
         print(f"error: {issue}", file=sys.stderr)
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device, so that a closed pipe (``| head``) raises no more."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

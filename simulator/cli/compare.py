@@ -21,6 +21,7 @@ from simulator.cli.common import (
     fmt,
     folder_written_whole,
     out_folder,
+    plain,
     positive,
     progress_bar,
     scenario_overrides,
@@ -110,7 +111,7 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
                 _print_differences(console, result, alt)
         _print_bottlenecks(console, result)
         note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
-        console.print(f"results in [bold]{out}[/bold]{note}")
+        console.print(f"results in [bold]{plain(out)}[/bold]{plain(note)}")
     return write_charts_and_report(out, console, args, compare=True)  # charts/ and report.html (issue 6)
 
 
@@ -157,10 +158,10 @@ def _cells(r: Any, pattern: str) -> list[str]:
 
 def _print_bottlenecks(console: Console, result: Comparison) -> None:
     for label, (stage, utilisation) in result.busiest().items():
-        console.print(f"bottleneck of {label}: {stage or '–'} ({fmt(utilisation, '{:.0%}')} utilisation)")
+        console.print(f"bottleneck of {plain(label)}: {plain(stage or '–')} ({fmt(utilisation, '{:.0%}')} utilisation)")
         if result.results[label].unstable:
             console.print(
-                f"[bold red]UNSTABLE[/bold red]: the backlog of {label} grows without bound; "
+                f"[bold red]UNSTABLE[/bold red]: the backlog of {plain(label)} grows without bound; "
                 "its waiting times are not steady-state values."
             )
 

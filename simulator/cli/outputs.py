@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.cli.common import Interrupted
+from simulator.cli.common import Interrupted, plain
 from simulator.cli.signals import interrupt_status
 from simulator.scenario.errors import ScenarioError
 
@@ -72,5 +72,5 @@ def write_charts_and_report(folder: Path, console: Console, args: argparse.Names
         print(f"error: the results are in {folder}, but the charts and report failed: {detail}", file=sys.stderr)
         return 1
     if not args.quiet:
-        console.print(f"charts in [bold]{charts}[/bold]; report [bold]{report}[/bold]")
+        console.print(f"charts in [bold]{plain(charts)}[/bold]; report [bold]{plain(report)}[/bold]")
     return 0

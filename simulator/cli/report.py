@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.cli.common import plain
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -58,5 +60,5 @@ def run_report(args: argparse.Namespace, console: Console) -> int:
         print(f"error: cannot write the report {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if not args.quiet:
-        console.print("report written: " + ", ".join(f"[bold]{p}[/bold]" for p in written))
+        console.print("report written: " + ", ".join(f"[bold]{plain(p)}[/bold]" for p in written))
     return 0

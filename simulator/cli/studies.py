@@ -16,7 +16,9 @@ from simulator.cli.common import (
     executor_from_args,
     fmt,
     folder_written_whole,
+    fraction,
     out_folder,
+    plain,
     positive,
     progress_bar,
     scenario_overrides,
@@ -56,12 +58,12 @@ def add_study_parsers(sub: Any) -> None:
     p.add_argument("scenarios", nargs="+", help="one or more scenarios, reported side by side")
     p.add_argument("--target", required=True, help="[SCOPE:KEY:]KPI OP VALUE, e.g. 'time_in_system_h_p95<=6'")
     p.add_argument("--scale", default="all", help="flows whose demand is scaled: all, GATE or GATE.FLOW")
-    p.add_argument("--tolerance", type=float, default=0.02, help="relative width of the final bracket")
+    p.add_argument("--tolerance", type=fraction, default=0.02, help="relative width of the final bracket")
     _common(p)
     p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
     p.add_argument("scenario")
     p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH")
-    p.add_argument("--change", type=float, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
+    p.add_argument("--change", type=fraction, default=0.2, help="relative change, e.g. 0.2 for +-20%%")
     p.add_argument("--kpi", default="time_in_system_h_mean", help="[SCOPE:KEY:]KPI, e.g. gate:huu_nghi:queue_max")
     _common(p)
     p = sub.add_parser("cache-info", help="show the replication cache's size, or clear it")
@@ -105,7 +107,7 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
             main,
             [*points[0], "kpi", "mean", "ci_low", "ci_high"],
         )
-        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+        console.print(f"results in [bold]{plain(out)}[/bold]" + _cache_note(cache))
     return 0
 
 
@@ -177,19 +179,25 @@ def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cach
             table,
             cols,
         )
-        console.print(f"results in [bold]{out}[/bold]" + _cache_note(cache))
+        console.print(f"results in [bold]{plain(out)}[/bold]" + _cache_note(cache))
     return 0
 
 
 def _cache_info(args: argparse.Namespace, console: Console) -> int:
-    from simulator.experiments.cache import ReplicationCache, default_cache_dir
+    from simulator.experiments.cache import CacheError, ReplicationCache, default_cache_dir
 
     cache = ReplicationCache(args.cache_dir or default_cache_dir())
+    if cache.path.exists() and not cache.path.is_dir():
+        raise ScenarioError([Issue("--cache-dir", None, str(cache.path), "is a file, not a cache folder")])
     info = cache.info()
     if args.clear:
-        console.print(f"cleared {cache.clear()} cached replications from {info.path}")
+        try:
+            cleared = cache.clear()
+        except CacheError as exc:
+            raise ScenarioError([Issue("--cache-dir", None, str(cache.path), str(exc))]) from None
+        console.print(f"cleared {cleared} cached replications from {plain(info.path)}")
     else:
-        console.print(f"{info.path}: {info.entries} cached replications, {info.bytes / 1e6:,.1f} MB")
+        console.print(f"{plain(info.path)}: {info.entries} cached replications, {info.bytes / 1e6:,.1f} MB")
     return 0
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
@@ -73,7 +75,13 @@ def scaled(scenario: Scenario, multiplier: float, scale: str = "all") -> Scenari
     for _, _, flow in _flows(data, scale):
         flow["trucks_per_day"] = flow["trucks_per_day"] * multiplier
     data["provenance"] = [*data.get("provenance", []), f"demand x{multiplier:.6g} on {scale}"]
-    return Scenario.model_validate(data)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:  # the scaled demand passes a bound of the schema
+        err = exc.errors()[0]
+        where, why = ".".join(map(str, err["loc"])), str(err["msg"]).removeprefix("Value error, ")
+        message = f"demand x{multiplier:.6g} goes beyond the scenario's limits ({where}: {why})"
+        raise ScenarioError([Issue("--scale", None, scale, message)]) from None
 
 
 def _flows(data: dict[str, Any], scale: str) -> list[tuple[str, str, dict[str, Any]]]:

@@ -219,11 +219,32 @@ def _connect(client_type: Any, address: str, timeout_s: float) -> Any:
     raise TimeoutError(f"no Dask handshake from {address} (is it a Dask scheduler port, usually 8786?)")
 
 
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def check_dask_address(address: str) -> None:
+    """Raise :class:`ExecutorError` unless ``address`` is ``local`` or ``[SCHEME://]HOST:PORT``.
+
+    Checked before anything runs, so a typo is reported at once rather than after a timeout.
+    """
+    if address == "local":
+        return
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, colon, port = rest.rpartition(":")
+    if scheme not in DASK_SCHEMES:
+        raise ExecutorError(f"unknown scheme '{scheme}://'; use 'local' or one of {', '.join(DASK_SCHEMES)}")
+    if scheme != "inproc" and (not colon or not host or not port.isdigit() or not 0 < int(port) < 65536):
+        raise ExecutorError("expected 'local' or SCHEME://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+
+
 def make_executor(jobs: int = 1, dask: str | None = None, dashboard: bool = False) -> Executor:
     """The executor for ``--jobs`` and ``--dask``: Dask when an address is given, else processes or serial.
 
     ``dashboard`` serves the dashboard of a ``--dask local`` cluster (``--dask-dashboard``).
     """
     if dask:
+        check_dask_address(dask)
         return DaskExecutor(dask, workers=max(jobs, 1) if dask == "local" else 1, dashboard=dashboard)
     return SerialExecutor() if jobs == 1 else ProcessExecutor(jobs)

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
 
 from simulator.scenario.types import (
     ClockTime,
@@ -24,6 +24,8 @@ from simulator.scenario.types import (
     NonNegFloat,
     Probability,
     Weekday,
+    Weight,
+    check_date_range,
     check_shares,
 )
 
@@ -33,13 +35,22 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _date_first(value: Any) -> Any:
-    """Keep ``YYYY-MM-DD`` text a date (a whole day), not midnight of that day."""
-    if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
-        return dt.date.fromisoformat(value.strip())
-    return value
+    """A date or date-time: ``YYYY-MM-DD`` text is a date (a whole day), not midnight of that day.
+
+    Anything else is one error ("must be a date"), not one per member of the union.
+    """
+    if isinstance(value, dt.date):
+        return value
+    text = value.strip() if isinstance(value, str) else None
+    try:
+        if text is not None:
+            return dt.date.fromisoformat(text) if _DATE_ONLY.match(text) else dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    raise ValueError(f"must be a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM, got {value!r:.60}")
 
 
-When = Annotated[dt.datetime | dt.date, BeforeValidator(_date_first)]
+When = Annotated[dt.datetime | dt.date, BeforeValidator(_date_first), AfterValidator(check_date_range)]
 SideOrBoth = Literal["home", "partner", "both"]
 
 
@@ -63,7 +74,7 @@ class Season(Frozen):
     name: str = ""
     start: When
     end: When
-    multipliers: FrozenMap[Ident, NonNegFloat] = Field(min_length=1, description="volume factor per cargo class")
+    multipliers: FrozenMap[Ident, Weight] = Field(min_length=1, description="volume factor per cargo class")
     gates: tuple[Ident, ...] = Field(default_factory=tuple, description="gates it applies to; empty: all")
     directions: tuple[Direction, ...] = Field(
         default_factory=tuple, description="directions it applies to; empty: both"
@@ -113,8 +124,8 @@ class Disruption(Frozen):
     start: When
     end: When
     closed: bool = Field(False, description="no service at all over the range")
-    cap_per_day: int | None = Field(None, ge=0, description="trucks started per local day over the range")
-    cap_per_hour: int | None = Field(None, ge=0, description="trucks started per local hour over the range")
+    cap_per_day: StrictInt | None = Field(None, ge=0, description="trucks started per local day over the range")
+    cap_per_hour: StrictInt | None = Field(None, ge=0, description="trucks started per local hour over the range")
 
     @model_validator(mode="after")
     def _effect(self) -> Disruption:

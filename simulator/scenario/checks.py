@@ -26,6 +26,41 @@ def cross_check(sc: Scenario) -> Iterator[Problem]:
         yield from _check_gate(sc, gname, gate, classes)
     yield from _check_calendar(sc, classes)
     yield from _check_fees(sc, classes)
+    yield from _check_total_demand(sc)
+
+
+def _peak_factor(sc: Scenario, gname: str, flow: Flow) -> float:
+    """How far above ``trucks_per_day`` a flow's busiest day can go: weekday weights and seasons."""
+    weights = flow.weekday_weights
+    factor = max(weights) / (sum(weights) / len(weights)) if sum(weights) > 0 else 1.0
+    seasonal = [
+        max((m for c, m in season.multipliers.items() if c in flow.class_mix), default=1.0)
+        for season in sc.calendar.seasons
+        if (not season.gates or gname in season.gates)
+        and (not season.directions or flow.direction in season.directions)
+    ]
+    return factor * max([1.0, *seasonal])
+
+
+def _check_total_demand(sc: Scenario) -> Iterator[Problem]:
+    """The busiest day of all flows together must stay within :data:`MAX_TOTAL_TRUCKS_PER_DAY`."""
+    from simulator.scenario.types import MAX_TOTAL_TRUCKS_PER_DAY, MAX_TRUCKS_PER_DAY
+
+    peaks = {
+        ("gates", g, "flows", f, "trucks_per_day"): flow.trucks_per_day * _peak_factor(sc, g, flow)
+        for g, gate in sc.gates.items()
+        for f, flow in gate.flows.items()
+    }
+    total = sum(peaks.values())
+    if peaks and total > MAX_TOTAL_TRUCKS_PER_DAY:
+        where = max(peaks, key=lambda p: peaks[p])
+        yield (
+            where,
+            (
+                f"all flows together reach {total:,.0f} trucks/day on their busiest day (weekday weights and seasons "
+                f"included), more than the limit of {MAX_TOTAL_TRUCKS_PER_DAY:,} (and {MAX_TRUCKS_PER_DAY:,} per flow)"
+            ),
+        )
 
 
 def _unknown(names: Iterable[str], known: set[str], path: tuple[str | int, ...], what: str) -> Iterator[Problem]:

@@ -13,7 +13,7 @@ import math
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,8 +31,10 @@ __all__ = [
 ]
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: Largest time a distribution parameter may give, in minutes (about 19 years).
+MAX_MINUTES = 1e7
+NonNeg = Annotated[StrictFloat, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Pos = Annotated[StrictFloat, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)]
 
 
 class _Base(BaseModel):
@@ -174,7 +176,7 @@ class TruncatedNormal(_Base):
     """
 
     dist: Literal["truncnormal"]
-    mean_min: float = Field(allow_inf_nan=False)
+    mean_min: StrictFloat = Field(ge=-MAX_MINUTES, le=MAX_MINUTES, allow_inf_nan=False)
     sd_min: Pos
     low_min: NonNeg = 0.0
     high_min: Pos | None = None

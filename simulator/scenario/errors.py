@@ -86,6 +86,14 @@ def _unknown_key(err: dict[str, Any], root: type[BaseModel], path: tuple[str | i
     return f"unknown key '{key}'{hint}"
 
 
+def _int_type(value: Any) -> str:
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        if value.is_integer():
+            return f"must be an integer, written without a decimal point, got {_got(value)}"
+        return f"must be a whole number, got {_got(value)}"
+    return f"must be an integer, got {_got(value)}"
+
+
 def describe_error(err: dict[str, Any], root: type[BaseModel], path: tuple[str | int, ...]) -> str:
     """Turn one pydantic error into 'what was expected, got what'."""
     kind = err["type"]
@@ -94,7 +102,7 @@ def describe_error(err: dict[str, Any], root: type[BaseModel], path: tuple[str |
     is_int = isinstance(value, int) and not isinstance(value, bool)
     simple = {
         "missing": "required key is missing",
-        "int_type": f"must be an integer, got {_got(value)}",
+        "int_type": _int_type(value),
         "int_parsing": f"must be an integer, got {_got(value)}",
         "int_from_float": f"must be a whole number, got {_got(value)}",
         "float_type": f"must be a number, got {_got(value)}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, model_validator
 
 from simulator.scenario.distributions import Distribution, Uniform
 from simulator.scenario.errors import describe_error
@@ -62,7 +62,7 @@ def _export() -> tuple[Direction, ...]:
     return ("export",)
 
 
-Slots = Annotated[int, Field(ge=0, le=1_000_000)]
+Slots = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 
 
 class LeverParams(Frozen):
@@ -82,21 +82,21 @@ class DigitalPlatform(LeverParams):
 
     pre_declared_share: Probability = Field(1.0, description="share of trucks declared before arrival")
     registration_stages: tuple[Ident, ...] = Field(default_factory=lambda: ("entry_lane",))
-    registration_factor: float = Field(0.5, gt=0, le=100, allow_inf_nan=False)
+    registration_factor: StrictFloat = Field(0.5, gt=0, le=100, allow_inf_nan=False)
     customs_stages: tuple[Ident, ...] | None = Field(None, description="default: every customs stage of the gate")
     document_channels: tuple[Channel, ...] = Field(default_factory=_documents)
-    document_factor: float = Field(0.5, gt=0, le=100, allow_inf_nan=False)
+    document_factor: StrictFloat = Field(0.5, gt=0, le=100, allow_inf_nan=False)
     quarantine_stages: tuple[Ident, ...] = Field(default_factory=tuple)
-    quarantine_factor: float = Field(1.0, gt=0, le=100, allow_inf_nan=False)
+    quarantine_factor: StrictFloat = Field(1.0, gt=0, le=100, allow_inf_nan=False)
 
 
 class AutomatedGates(LeverParams):
     """ANPR / QR automated gates on the entry lanes."""
 
     stages: tuple[Ident, ...] = Field(default_factory=lambda: ("entry_lane",), min_length=1)
-    factor: float | None = Field(16 / 90, gt=0, le=100, allow_inf_nan=False, description="on the service time")
+    factor: StrictFloat | None = Field(16 / 90, gt=0, le=100, allow_inf_nan=False, description="on the service time")
     transaction: Distribution | None = Field(None, description="replaces the service time (then no factor)")
-    lanes: int | None = Field(None, ge=1, le=100_000, description="new number of lanes; default: unchanged")
+    lanes: StrictInt | None = Field(None, ge=1, le=100_000, description="new number of lanes; default: unchanged")
 
     @model_validator(mode="after")
     def _one_time(self) -> AutomatedGates:
@@ -128,7 +128,7 @@ class RiskManagement(LeverParams):
 class ScannerLever(LeverParams):
     """X-ray scanners: how many, how fast (drive-through 3D X-ray), when open, and how often used."""
 
-    count: int | None = Field(None, ge=1, le=1000, description="scanners; default: unchanged")
+    count: StrictInt | None = Field(None, ge=1, le=1000, description="scanners; default: unchanged")
     scan: Distribution | None = Field(None, description="time per truck; default: unchanged")
     drive_through: bool = Field(False, description="drive-through 3D X-ray: scan 1-3 min unless scan is given")
     hours: tuple[TimeWindow, ...] | None = Field(None, description="opening windows; default: unchanged")
@@ -139,8 +139,8 @@ class JointInspection(LeverParams):
     """One-stop inspection shared with the partner side."""
 
     stages: tuple[Ident, ...] | None = Field(None, description="partner-side stages; default: all of the gate's")
-    service_factor: float = Field(1 / 1.35, gt=0, le=100, allow_inf_nan=False)
-    cap_factor: float = Field(1.35, gt=0, le=100, allow_inf_nan=False)
+    service_factor: StrictFloat = Field(1 / 1.35, gt=0, le=100, allow_inf_nan=False)
+    cap_factor: StrictFloat = Field(1.35, gt=0, le=100, allow_inf_nan=False)
     skip: bool = Field(False, description="trucks skip the partner stages: one inspection for both sides")
 
 
@@ -155,10 +155,10 @@ class AutonomousTransport(LeverParams):
     share: Probability = Field(0.3, description="adoption: share of eligible trucks using the lane")
     classes: tuple[Ident, ...] | None = Field(None, description="eligible cargo classes; default: all")
     directions: tuple[Direction, ...] = Field(default_factory=_both, min_length=1)
-    fleet: int = Field(40, ge=1, le=100_000, description="autonomous vehicles")
-    route_km: float = Field(3.6, gt=0, le=1000, description="one-way length of the lane")
-    speed_kmh: float = Field(20.0, gt=0, le=200, description="mean speed on the lane")
-    cranes: int = Field(5, ge=1, le=10_000, description="cranes loading the vehicles")
+    fleet: StrictInt = Field(40, ge=1, le=100_000, description="autonomous vehicles")
+    route_km: StrictFloat = Field(3.6, gt=0, le=1000, description="one-way length of the lane")
+    speed_kmh: StrictFloat = Field(20.0, gt=0, le=200, description="mean speed on the lane")
+    cranes: StrictInt = Field(5, ge=1, le=10_000, description="cranes loading the vehicles")
     crane_time: Distribution = Field(default_factory=_crane_time, description="crane time per container")
     round_trip: Distribution | None = Field(None, description="vehicle cycle; default: from km, speed, cranes")
     hours: tuple[TimeWindow, ...] = Field(default_factory=lambda: tuple(ALL_DAY), min_length=1)
@@ -199,8 +199,10 @@ class Appointments(LeverParams):
     directions: tuple[Direction, ...] = Field(default_factory=_export, min_length=1)
     share: Probability = Field(0.5, description="share of trucks that book a slot")
     window: TimeWindow = Field("07:00-19:00", description="local hours in which slots are offered")
-    slot_min: float = Field(60.0, ge=5, le=1440, allow_inf_nan=False, description="slot length, minutes")
-    early_min: float = Field(30.0, ge=0, le=1440, allow_inf_nan=False, description="earliest arrival before a slot")
+    slot_min: StrictFloat = Field(60.0, ge=5, le=1440, allow_inf_nan=False, description="slot length, minutes")
+    early_min: StrictFloat = Field(
+        30.0, ge=0, le=1440, allow_inf_nan=False, description="earliest arrival before a slot"
+    )
     punctuality: Distribution = Field(default_factory=_punctuality, description="arrival after slot start - early")
     no_show: Probability = Field(0.1, description="share of booked trucks that never come")
 
@@ -212,7 +214,7 @@ class TwoWayCarriage(LeverParams):
     share: Probability = Field(0.3, description="share of transloaded trucks allowed to drive through")
     classes: tuple[Ident, ...] | None = Field(None, description="default: all")
     directions: tuple[Direction, ...] = Field(default_factory=_both, min_length=1)
-    lanes: int | None = Field(None, ge=1, le=100_000, description="through-driving lanes; default: unchanged")
+    lanes: StrictInt | None = Field(None, ge=1, le=100_000, description="through-driving lanes; default: unchanged")
     drive_time: Distribution | None = Field(None, description="through-driving time; default: unchanged")
 
 

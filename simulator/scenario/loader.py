@@ -7,6 +7,8 @@ from a file or an override is ever evaluated as code: YAML is read with the safe
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from simulator.scenario.errors import Issue, ScenarioError, describe_error
+from simulator.scenario.limits import check_tree, read_text
 from simulator.scenario.models import CrossCheckError, Scenario
 
 __all__ = ["RawScenario", "apply_overrides", "issues_at", "load_raw", "parse_override", "read_scenario"]
@@ -49,14 +52,41 @@ def _line_map(node: yaml.Node, file: str, path: KeyPath, out: Origins, issues: l
             _line_map(item, file, (*path, i), out, issues)
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same documents, faster
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
 
 
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the data of one YAML document, parsed once, safely."""
-    loader = _SafeLoader(text)
+class _Loader(_BaseLoader):
+    """The safe loader, but a timestamp that is no real date (``2024-02-30``) stays text.
+
+    The schema then reports it as "must be a date" with its key path and line, like any
+    other wrong value, instead of the YAML constructor failing without a key.
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return node.value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+# YAML 1.1 reads 1e9 (no dot) as text; read it as the number it is meant to be (as YAML 1.2 does).
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
+
+
+def _parse(text: str, origin: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of one YAML document, parsed once, safely.
+
+    The tree is checked by :func:`~simulator.scenario.limits.check_tree` before any data is
+    built, so recursive aliases, alias bombs and deep nesting are refused cheaply.
+    """
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            check_tree(node, origin)
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
@@ -65,21 +95,16 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], Origins]:
     file = str(path)
+    text = read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Issue(file, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Issue(file, None, "", f"cannot read the file: {exc}")]) from None
-    try:
-        node, data = _parse(text)
+        node, data = _parse(text, file)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        msg = " ".join(filter(None, [exc.context, exc.problem]))
+        msg = " ".join(" ".join(filter(None, [exc.context, exc.problem])).split())
         raise ScenarioError([Issue(file, line, "", f"YAML syntax error: {msg}")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Issue(file, None, "", f"YAML error: {exc}")]) from None
+        raise ScenarioError([Issue(file, None, "", f"YAML error: {' '.join(str(exc).split())}")]) from None
     if data is None:
         raise ScenarioError([Issue(file, 1, "", "the file is empty; expected a mapping of scenario keys")])
     if not isinstance(data, dict):
@@ -142,9 +167,13 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not key.strip() or any(not p for p in parts):
         raise ScenarioError([Issue("--set", None, key, "the key path is empty or has an empty part")])
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
+        parsed = _parse(value, f"--set {text}")[1] if value.strip() else None
+    except ScenarioError as exc:  # a limit of simulator.scenario.limits, inside the value
+        issues = [dataclasses.replace(i, path=".".join(filter(None, [key.strip(), i.path]))) for i in exc.issues]
+        raise ScenarioError(issues) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Issue("--set", None, key, f"cannot read the value '{value}': {exc}")]) from None
+        problem = " ".join(str(exc).split())
+        raise ScenarioError([Issue(f"--set {text}", None, key, f"cannot read the value: {problem}")]) from None
     return parts, parsed
 
 

@@ -14,14 +14,16 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.lever_params import LeverSpec
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
+    MAX_TRUCKS_PER_DAY,
     WEEKDAYS,
     CrossCheckError,
+    Day,
     Direction,
     Frozen,
     FrozenMap,
@@ -30,6 +32,7 @@ from simulator.scenario.types import (
     NonNegFloat,
     Probability,
     UtcOffset,
+    Weight,
     check_shares,
     parse_window,
 )
@@ -64,11 +67,11 @@ __all__ = [
 class RunSettings(Frozen):
     """Run length, warm-up, replications and seed."""
 
-    start_date: dt.date = Field(dt.date(2024, 8, 1), description="first simulated day (model clock)")
-    days: int = Field(28, ge=1, le=3660, description="simulated days, warm-up included")
-    warmup_days: int = Field(3, ge=0, description="days discarded from every KPI")
-    replications: int = Field(10, ge=1, le=100_000)
-    seed: int = Field(12345, ge=0, lt=2**63)
+    start_date: Day = Field(dt.date(2024, 8, 1), description="first simulated day (model clock)")
+    days: StrictInt = Field(28, ge=1, le=3660, description="simulated days, warm-up included")
+    warmup_days: StrictInt = Field(3, ge=0, le=3659, description="days discarded from every KPI")
+    replications: StrictInt = Field(10, ge=1, le=100_000)
+    seed: StrictInt = Field(12345, ge=0, lt=2**63)
     utc_offset_h: UtcOffset = Field(7.0, description="clock of the model (Vietnam: 7)")
 
     @model_validator(mode="after")
@@ -88,18 +91,23 @@ class CargoClass(Frozen):
 
     description: str = ""
     perishable: bool = False
-    payload_t: float = Field(20.0, gt=0, description="mean payload in tonnes")
+    payload_t: StrictFloat = Field(20.0, gt=0, le=1000, allow_inf_nan=False, description="mean payload in tonnes")
 
 
 class Flow(Frozen):
     """One direction of traffic through a gate."""
 
     direction: Direction
-    trucks_per_day: NonNegFloat = Field(description="mean arrivals per day (weekday weights average to 1)")
-    hourly_profile: Annotated[tuple[NonNegFloat, ...], Field(min_length=24, max_length=24)] = Field(
+    trucks_per_day: StrictFloat = Field(
+        ge=0,
+        le=MAX_TRUCKS_PER_DAY,
+        allow_inf_nan=False,
+        description="mean arrivals per day (weekday weights average to 1)",
+    )
+    hourly_profile: Annotated[tuple[Weight, ...], Field(min_length=24, max_length=24)] = Field(
         default_factory=lambda: (1.0,) * 24, description="24 relative weights of arrivals by local hour"
     )
-    weekday_weights: Annotated[tuple[NonNegFloat, ...], Field(min_length=7, max_length=7)] = Field(
+    weekday_weights: Annotated[tuple[Weight, ...], Field(min_length=7, max_length=7)] = Field(
         default_factory=lambda: (1.0,) * 7, description="7 relative weights, Monday first"
     )
     class_mix: FrozenMap[Ident, Probability] = Field(min_length=1, description="share of each cargo class; sums to 1")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.types import (
@@ -94,11 +94,11 @@ class HandoverMode(Frozen):
     """
 
     description: str = ""
-    servers: int = Field(ge=1, le=100_000, description="crews, bays, cranes, lanes or vehicles in parallel")
+    servers: StrictInt = Field(ge=1, le=100_000, description="crews, bays, cranes, lanes or vehicles in parallel")
     service: Distribution
     service_by_class: FrozenMap[Ident, Distribution] = Field(default_factory=dict)
     hours: tuple[TimeWindow, ...] | None = Field(None, description="local opening windows; default: the stage's")
-    cranes: int | None = Field(None, ge=1, le=10_000, description="cranes that load each truck before service")
+    cranes: StrictInt | None = Field(None, ge=1, le=10_000, description="cranes that load each truck before service")
     crane_service: Distribution | None = Field(None, description="crane time per truck (with cranes)")
 
     @model_validator(mode="after")
@@ -124,7 +124,7 @@ class Stage(Frozen):
     description: str = ""
     side: Side = Field("home", description="'partner' for the far side's stages (its closures apply)")
     milestone: Milestone | None = Field(None, description="the Time Release Study milestone this stage ends")
-    servers: int | None = Field(None, ge=1, le=100_000, description="servers, lanes, officers or crews")
+    servers: StrictInt | None = Field(None, ge=1, le=100_000, description="servers, lanes, officers or crews")
     service: Distribution | None = None
     service_by_class: FrozenMap[Ident, Distribution] = Field(default_factory=dict)
     hours: tuple[TimeWindow, ...] | None = Field(None, description="local opening windows; omit for 24 h")
@@ -132,8 +132,8 @@ class Stage(Frozen):
     utc_offset_h: UtcOffset | None = Field(None, description="clock of the hours; default: the gate's")
     visit_probability: Probability = 1.0
     visit_probability_by_class: FrozenMap[Ident, Probability] = Field(default_factory=dict)
-    cap_per_hour: int | None = Field(None, ge=0, description="most trucks started per local clock hour")
-    cap_per_day: int | None = Field(None, ge=0, description="most trucks started per local day")
+    cap_per_hour: StrictInt | None = Field(None, ge=0, description="most trucks started per local clock hour")
+    cap_per_day: StrictInt | None = Field(None, ge=0, description="most trucks started per local day")
     channels: Channels | None = None
     lab_hold: LabHold | None = None
     modes: FrozenMap[Mode, HandoverMode] | None = Field(None, description="hand-over modes, each with its own servers")
@@ -192,13 +192,13 @@ class Yard(Frozen):
     """
 
     description: str = ""
-    slots: int = Field(ge=0, description="trucks the yard holds at once")
+    slots: StrictInt = Field(ge=0, le=1_000_000, description="trucks the yard holds at once")
 
 
 class Scanners(Frozen):
     """The gate's shared X-ray scanners, used by red-channel trucks that are scanned."""
 
-    count: int = Field(ge=1, le=1000, description="scanners working in parallel")
+    count: StrictInt = Field(ge=1, le=1000, description="scanners working in parallel")
     scan: Distribution = Field(description="time per truck: positioning, imaging and reading")
     hours: tuple[TimeWindow, ...] | None = Field(None, description="local opening windows; omit for 24 h")
 
@@ -209,5 +209,7 @@ class Diversion(Frozen):
     to: Ident = Field(description="the gate that receives diverted trucks")
     share: Probability = Field(description="share of arrivals diverted while the trigger holds")
     when_yard_full: bool = Field(True, description="trigger when the first yard of the route has no free slot")
-    road_queue_above: int | None = Field(None, ge=0, description="trigger when more trucks than this wait on the road")
+    road_queue_above: StrictInt | None = Field(
+        None, ge=0, description="trigger when more trucks than this wait on the road"
+    )
     travel_min: NonNegFloat = Field(0.0, description="driving time to the other gate, minutes")

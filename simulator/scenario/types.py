@@ -5,15 +5,23 @@ Nothing here touches SimPy; these are plain pydantic types and parsing helpers.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat
 
 __all__ = [
     "CHANNELS",
+    "FIRST_DATE",
+    "LAST_DATE",
+    "MAX_TOTAL_TRUCKS_PER_DAY",
+    "MAX_TRUCKS_PER_DAY",
+    "MAX_WEIGHT",
+    "Day",
+    "check_date_range",
     "MODES",
     "WEEKDAYS",
     "Channel",
@@ -31,6 +39,7 @@ __all__ = [
     "TimeWindow",
     "UtcOffset",
     "Weekday",
+    "Weight",
     "check_shares",
     "parse_clock",
     "parse_window",
@@ -41,10 +50,30 @@ CHANNELS = ("green", "yellow", "red")
 MODES = ("transloading", "tractor_swap", "crane_lift", "through_driving", "autonomous")
 _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 
+#: Earliest and latest dates a scenario may name (run, seasons, closures, disruptions).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+
+
+def check_date_range(value: Any) -> Any:
+    """A date or date-time between :data:`FIRST_DATE` and :data:`LAST_DATE`, else ``ValueError``."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(day, dt.date) and not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"must be a date from {FIRST_DATE} to {LAST_DATE} (the supported range), got {value}")
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(check_date_range)]
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower_snake_case identifier")]
-Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-UtcOffset = Annotated[float, Field(ge=-12, le=14, description="hours east of UTC, e.g. 7 for Hanoi, 8 for China")]
+Probability = Annotated[StrictFloat, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegFloat = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
+UtcOffset = Annotated[StrictFloat, Field(ge=-12, le=14, description="hours east of UTC, e.g. 7 for Hanoi, 8 for China")]
+#: Most trucks per day of one flow, and of all flows of a scenario together (Lạng Sơn clears ~1,600).
+MAX_TRUCKS_PER_DAY = 100_000
+MAX_TOTAL_TRUCKS_PER_DAY = 200_000
+#: Largest relative weight (hourly profiles, weekday weights) and volume multiplier (seasons).
+MAX_WEIGHT = 1_000_000.0
+Weight = Annotated[StrictFloat, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Direction = Literal["export", "import"]
 Side = Literal["home", "partner"]
