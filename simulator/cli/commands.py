@@ -37,6 +37,7 @@ from simulator.cli.common import (
 )
 from simulator.cli.common import fmt as _fmt
 from simulator.cli.compare import COMPARE_COMMANDS, add_compare_parser, run_compare
+from simulator.cli.limits import active_limits
 from simulator.cli.outputs import add_report_option, write_charts_and_report
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
 from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
@@ -105,7 +106,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     from simulator.experiments.replication import run
 
-    scenario = load_scenario(args.scenario, scenario_overrides(args))
+    scenario = load_scenario(args.scenario, scenario_overrides(args, args.scenario))
     out_dir = out_folder(args.out, "run", scenario.name, args.overwrite)
     cache = cache_from_args(args)
     n = scenario.run.replications
@@ -131,6 +132,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             "dask": args.dask,
             "event_log": args.event_log,
             "cached_replications": 0 if cache is None else cache.hits,
+            "test_limits": active_limits(),
         }
         results.to_dir(staging, extra, started=started, fmt=args.format)
         if logs is not None:
