@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,9 @@ SHELL = {"bash", "sh", "console", "shell"}
 MARKER = re.compile(r"<!--\s*(not-run|run-simulator-only|exit-status):\s*(.*?)\s*-->")
 FENCE = re.compile(r"^(\s*)```(\S*)\s*$")
 SIMULATOR = re.compile(r"^(time\s+)?(python\s+run_scenario\.py|border-sim)\b")
-PLACEHOLDER = re.compile(r"\.\.\.|\bSCENARIO\b|SCENARIO\.yaml|RESULT_DIR|_HOST|<[a-z]|\[--|KEY\.PATH|\bS1\.yaml|BASE\.yaml")
+PLACEHOLDER = re.compile(
+    r"\.\.\.|\bSCENARIO\b|SCENARIO\.yaml|RESULT_DIR|_HOST|<[a-z]|\[--|KEY\.PATH|\bS1\.yaml|BASE\.yaml"
+)
 CAPS = {"BORDER_SIM_MAX_DAYS": "3", "BORDER_SIM_MAX_REPLICATIONS": "2", "BORDER_SIM_MIN_TOLERANCE": "0.25"}
 
 
@@ -203,3 +206,18 @@ def test_documented_commands_run(doc: Path, tmp_path: Path, monkeypatch: pytest.
             _run_python(block, namespace)
         else:
             _run_shell(block, cwd)
+
+
+@pytest.mark.slow
+def test_stated_figures_match_their_commands() -> None:
+    """``docs/figures.py`` regenerates every cheap marked figure and finds it within its stated tolerance."""
+    done = subprocess.run(
+        [sys.executable, "docs/figures.py"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("ok ") >= 2, done.stdout  # the capacity figures were found and checked
