@@ -102,7 +102,7 @@ def blocks(path: Path) -> Iterator[Block]:
         body: list[str] = []
         i += 1
         while i < len(lines) and not lines[i].strip().startswith("```"):
-            body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i].lstrip())
+            body.append(lines[i][indent:] if not lines[i][:indent].strip() else lines[i].lstrip())
             i += 1
         above = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
         mark = MARKER.search(above)
