@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", type=int, default=400, help="no-op tasks for the per-task overhead (default 400)")
     parser.add_argument("--capacity-days", type=int, default=14, help="days of the capacity search (default 14)")
     parser.add_argument("--capacity-replications", type=int, default=4, help="replications per multiplier (4)")
-    parser.add_argument("--capacity-target", default="time_in_system_h_p95<=18", help="capacity target")
+    parser.add_argument("--capacity-target", default="time_in_system_h_p95<=24", help="capacity target")
     parser.add_argument("--skip-capacity", action="store_true", help="do not time the capacity search")
     args = parser.parse_args(argv)
     if args.workers < 2 or args.replications < 1 or args.days < 1 or args.repeats < 1:

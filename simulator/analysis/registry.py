@@ -254,6 +254,18 @@ def kpi(key: str, level: Level | None = None) -> Kpi:
     ------
     KeyError
         For a key the registry does not know.
+
+    Examples
+    --------
+    >>> entry = kpi("time_in_system_h_p95")
+    >>> entry.unit, entry.better
+    ('h', 'lower')
+    >>> kpi("utilisation", "stage").level
+    'stage'
+    >>> kpi("no_such_kpi")
+    Traceback (most recent call last):
+    ...
+    KeyError: "unknown KPI 'no_such_kpi'"
     """
     if level == "stage" and key in _STAGE:
         return _STAGE[key]

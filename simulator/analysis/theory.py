@@ -100,6 +100,17 @@ def mmc_wait(arrival_rate: float, mean_service: float, servers: int) -> float:
     ------
     ValueError
         If ``rho = lambda / (c mu) >= 1`` or a parameter is out of range.
+
+    Examples
+    --------
+    Two servers, one arrival a minute, 1.5 minutes of service (``rho = 0.75``): ``Wq = 27/14``.
+
+    >>> round(mmc_wait(1.0, 1.5, 2), 4)
+    1.9286
+    >>> mmc_wait(1.0, 1.5, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
     _utilisation(arrival_rate, mean_service, servers)
     mu = 1.0 / mean_service

@@ -41,6 +41,7 @@ from simulator.cli.common import (
 )
 from simulator.cli.common import fmt as _fmt
 from simulator.cli.compare import COMPARE_COMMANDS, add_compare_parser, run_compare
+from simulator.cli.limits import active_limits
 from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
 from simulator.cli.signals import interrupt_status, stop_signals
@@ -109,7 +110,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
-    scenario = load_scenario(args.scenario, scenario_overrides(args))  # refused before the heavy imports
+    scenario = load_scenario(args.scenario, scenario_overrides(args, args.scenario))  # before the heavy imports
 
     from simulator.experiments.replication import run
 
@@ -139,6 +140,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             "dask": args.dask,
             "event_log": args.event_log,
             "cached_replications": 0 if cache is None else cache.hits,
+            "test_limits": active_limits(),
         }
         results.to_dir(staging, extra, started=started, fmt=args.format)
         if logs is not None:

@@ -140,13 +140,20 @@ def fraction(text: str) -> float:
     return value
 
 
-def scenario_overrides(args: argparse.Namespace) -> list[str]:
-    """``--set`` values plus the ``--days``, ``--replications`` and ``--seed`` shorthands."""
+def scenario_overrides(args: argparse.Namespace, path: str | None = None) -> list[str]:
+    """``--set`` values plus the ``--days``, ``--replications`` and ``--seed`` shorthands.
+
+    Given the scenario's ``path``, the testing caps of :mod:`simulator.cli.limits` are applied too.
+    """
     sets = list(args.set)
     for flag, key in _SHORTHANDS:
         if getattr(args, flag, None) is not None:
             sets.append(f"{key}={getattr(args, flag)}")
-    return sets
+    if path is None:
+        return sets
+    from simulator.cli.limits import capped_overrides
+
+    return capped_overrides(path, sets)
 
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ from simulator.cli.common import (
     scenario_overrides,
     seed_value,
 )
+from simulator.cli.limits import active_limits
 from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report  # issue 6
 
 if TYPE_CHECKING:
@@ -75,13 +76,13 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         if len(args.scenarios) != 1:
             raise UsageError(f"compare --lever: give exactly one base scenario: {USAGE}")
         sweep = parse_lever_sweep(args.lever)
-        variants = lever_variants(args.scenarios[0], sweep, scenario_overrides(args))
+        variants = lever_variants(args.scenarios[0], sweep, scenario_overrides(args, args.scenarios[0]))
         prepared = prepare_scenarios(variants)
     elif len(args.scenarios) < 2:
         raise UsageError(f"compare: at least one alternative scenario is needed: {USAGE}")
     else:
         sweep = None
-        prepared = prepare_scenarios(args.scenarios, overrides=scenario_overrides(args))
+        prepared = prepare_scenarios(args.scenarios, overrides=scenario_overrides(args, args.scenarios[0]))
     out = out_folder(args.out, "run", "compare", args.overwrite)  # kind "run": results/compare/<UTC time>/
     cache = cache_from_args(args)
     started = time.perf_counter()
@@ -99,6 +100,7 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         "dask": args.dask,
         "event_log": "first",
         "cached_replications": 0 if cache is None else cache.hits,
+        "test_limits": active_limits(),
     }
     after = "" if args.no_report else charts_not_written(out)
     with folder_written_whole(out, args.overwrite, cache is not None, after) as staging:

@@ -24,6 +24,7 @@ from simulator.cli.common import (
     scenario_overrides,
     seed_value,
 )
+from simulator.cli.limits import min_tolerance
 from simulator.scenario.errors import Issue, ScenarioError
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
     from simulator.experiments.studies import design_points, parse_param, sweep
     from simulator.levers.load import load_scenario
 
-    base = load_scenario(args.scenario, scenario_overrides(args))
+    base = load_scenario(args.scenario, scenario_overrides(args, args.scenario))
     points = design_points([parse_param(p) for p in args.param], args.design, args.samples, base.run.seed)
     out = out_folder(args.out, "sweep", base.name, args.overwrite)
     total = len(points) * base.run.replications
@@ -122,14 +123,15 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
     target = parse_target(args.target)
     if not 0 < args.tolerance < 1:
         raise UsageError(f"--tolerance: must be between 0 and 1 (exclusive), got {args.tolerance:g}")
-    scenarios = [load_scenario(path, scenario_overrides(args)) for path in args.scenarios]
+    scenarios = [load_scenario(path, scenario_overrides(args, path)) for path in args.scenarios]
+    tolerance = min_tolerance(args.tolerance)
     for sc in scenarios:  # every scenario's target and scale are checked before any search runs
         check_target(sc, target, args.scale)
     out = out_folder(args.out, "capacity", scenarios[0].name, args.overwrite)
     results: list[CapacityResult] = []
     with progress_bar(console, args.quiet, "capacity search", len(scenarios)) as progress:
         for i, sc in enumerate(scenarios):
-            results.append(find_capacity(sc, target, args.scale, args.tolerance, executor=executor, cache=cache))
+            results.append(find_capacity(sc, target, args.scale, tolerance, executor=executor, cache=cache))
             progress(i + 1, len(scenarios))
     with folder_written_whole(out, args.overwrite, cache is not None) as staging:
         atomic_write_text(staging / "capacity.json", to_json([r.as_dict() for r in results]))
@@ -150,7 +152,7 @@ def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cach
     from simulator.experiments.studies import sensitivity
     from simulator.levers.load import load_scenario
 
-    base = load_scenario(args.scenario, scenario_overrides(args))
+    base = load_scenario(args.scenario, scenario_overrides(args, args.scenario))
     try:
         target = parse_target(f"{args.kpi}<=0")
     except ScenarioError as exc:
