@@ -48,17 +48,31 @@ def _capacity(target: str) -> Callable[[], float]:
     return produce
 
 
-def _bench_engine(label: str, column: int) -> Callable[[], float]:
-    """A row of ``benchmarks/bench_engine.py``'s output (``column`` 0: ours, 1: bare SimPy)."""
+_BENCH_OUTPUT: list[str] = []
 
-    def produce() -> float:
+
+def _bench_output() -> str:
+    """The output of one ``benchmarks/bench_engine.py`` run (run once, read by every speed figure)."""
+    if not _BENCH_OUTPUT:
         done = subprocess.run(
             [sys.executable, "benchmarks/bench_engine.py"], cwd=ROOT, capture_output=True, text=True, check=False
         )
-        rows = [line for line in done.stdout.splitlines() if line.strip().startswith(label)]
+        if done.returncode != 0:
+            raise RuntimeError(f"bench_engine.py exited {done.returncode}: {done.stderr.strip()[-300:]}")
+        _BENCH_OUTPUT.append(done.stdout)
+    return _BENCH_OUTPUT[0]
+
+
+def _bench_engine(label: str, column: int, row: int = -1) -> Callable[[], float]:
+    """The ``row``-th line starting with ``label`` in ``bench_engine.py``'s output (first table: the
+    reference network, ours then bare SimPy; last table: gate model, core engine, bare SimPy), its
+    ``column``-th number."""
+
+    def produce() -> float:
+        rows = [line for line in _bench_output().splitlines() if line.strip().startswith(label)]
         if not rows:
-            raise RuntimeError(f"bench_engine.py printed no row {label!r} (exit {done.returncode})")
-        numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", rows[-1][len(label) + 2 :])
+            raise RuntimeError(f"bench_engine.py printed no row {label!r}")
+        numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", rows[row].strip()[len(label) :])
         return float(numbers[column].replace(",", ""))
 
     return produce
@@ -70,6 +84,9 @@ CHEAP: dict[str, Callable[[], float]] = {
 }
 SPEED: dict[str, Callable[[], float]] = {
     "gate_model_trucks_per_cpu_s": _bench_engine("trucks per CPU second (median)", 0),
+    "engine_cpu_ratio": _bench_engine("CPU ", 0),
+    "gate_over_core": _bench_engine("gate / core:", 0),
+    "gate_over_bare": _bench_engine("gate / bare:", 0),
 }
 
 
