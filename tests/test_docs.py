@@ -4,7 +4,8 @@ The blocks of one file run in document order in one temporary folder (with ``sce
 ``run_scenario.py`` linked in), so a later command can read what an earlier one wrote. Work is
 shrunk by the CLI's testing caps (``BORDER_SIM_MAX_DAYS`` and friends, docs/experiments.md),
 never by editing the text. A block that cannot run carries a reason in an HTML comment just
-before it:
+before it
+(other comments, such as docs/outputs.py's ``<!-- output: ... -->``, may stand beside it):
 
 - ``<!-- not-run: REASON -->``: the block is not run (a synopsis with placeholders, a command
   that starts a server, a machine-dependent benchmark);
@@ -89,8 +90,17 @@ class Block:
         return "\n".join(commands)
 
 
+def _comments_above(lines: list[str], start: int) -> list[str]:
+    """The HTML comment lines just above line ``start`` (blank lines between them skipped)."""
+    found, j = [], start - 1
+    while j >= 0 and (not lines[j].strip() or lines[j].lstrip().startswith("<!--")):
+        found += [lines[j]] if lines[j].strip() else []
+        j -= 1
+    return found
+
+
 def blocks(path: Path) -> Iterator[Block]:
-    """Every fenced block of ``path``, with the marker comment on the closest non-blank line above."""
+    """Every fenced block of ``path``, with the marker among the comment lines just above it."""
     lines = path.read_text(encoding="utf-8").splitlines()
     i = 0
     while i < len(lines):
@@ -104,8 +114,7 @@ def blocks(path: Path) -> Iterator[Block]:
         while i < len(lines) and not lines[i].strip().startswith("```"):
             body.append(lines[i][indent:] if not lines[i][:indent].strip() else lines[i].lstrip())
             i += 1
-        above = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
-        mark = MARKER.search(above)
+        mark = next(filter(None, map(MARKER.search, _comments_above(lines, start))), None)
         yield Block(path, start + 1, lang, "\n".join(body), mark and mark.group(1), mark.group(2) if mark else "")
         i += 1
 
