@@ -233,7 +233,8 @@ def test_capacity_end_to_end_side_by_side(tmp_path: Path, capsys: pytest.Capture
     assert [r["scenario"] for r in results] == ["baseline", "proposal"]
     for r in results:
         lo, hi = r["bracket"]
-        assert r["target"] == "time_in_system_h_mean<=1" and r["scale"] == "all"
+        # --scale each (the default) searches the one gate with the target applied to its trucks
+        assert r["target"] == "gate:gate:time_in_system_h_mean<=1" and r["scale"] == "gate"
         assert r["base_demand_per_day"] == 80 and r["met_at_base"] is True
         assert lo < hi and (hi - lo) / lo <= 0.1
         assert r["capacity_per_day"] == pytest.approx(80 * r["multiplier"], rel=1e-12)

@@ -247,4 +247,4 @@ def test_capacity_past_the_demand_bound(tmp_path: Path, capsys: pytest.CaptureFi
     path = _write(tmp_path, text.replace("servers: 2", "servers: 90000"))
     argv = ["capacity", str(path), "--target", "time_in_system_h_p95<=600", "--days", "2", "--replications", "1"]
     line = _one_error(capsys, [*argv, "--no-cache", "--quiet", "--out", str(tmp_path / "o")])
-    assert line.startswith("error: --scale: all: demand x2 goes beyond the scenario's limits")
+    assert line.startswith("error: --scale: huu_nghi: demand x2 goes beyond the scenario's limits")

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from simulator.experiments.cache import ReplicationCache
-    from simulator.experiments.capacity import CapacityResult
 
 __all__ = ["STUDY_COMMANDS", "add_study_parsers", "run_study"]
 
@@ -58,7 +57,12 @@ def add_study_parsers(sub: Any) -> None:
     p = sub.add_parser("capacity", help="largest demand that meets a service level")
     p.add_argument("scenarios", nargs="+", help="one or more scenarios, reported side by side")
     p.add_argument("--target", required=True, help="[SCOPE:KEY:]KPI OP VALUE, e.g. 'time_in_system_h_p95<=6'")
-    p.add_argument("--scale", default="all", help="flows whose demand is scaled: all, GATE or GATE.FLOW")
+    p.add_argument(
+        "--scale",
+        help="whose demand is scaled: each (every gate on its own, the target applied to its trucks; the default "
+        "for a target without a scope), all (every gate together: the province), GATE or GATE.FLOW (the default "
+        "for a gate or stage target is its gate; for a direction or class target, all)",
+    )
     p.add_argument("--tolerance", type=fraction, default=0.02, help="relative width of the final bracket")
     _common(p)
     p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
@@ -113,10 +117,12 @@ def _sweep(args: argparse.Namespace, console: Console, executor: Any, cache: Rep
 
 
 def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
-    """Each scenario's capacity; exit 1 when some scenario's could not be bracketed (the others are kept)."""
+    """Each scenario's capacity, gate by gate with ``--scale each``; exit 1 when some capacity was not found."""
     from rich.markup import escape
 
-    from simulator.experiments.capacity import check_target, find_capacity, parse_target
+    from simulator.experiments.capacity import parse_target
+    from simulator.experiments.capacity_each import check_capacity_request, default_scale, find_capacities
+    from simulator.experiments.capacity_table import capacity_table
     from simulator.experiments.files import atomic_write_text, to_json
     from simulator.levers.load import load_scenario
 
@@ -125,25 +131,25 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
         raise UsageError(f"--tolerance: must be between 0 and 1 (exclusive), got {args.tolerance:g}")
     scenarios = [load_scenario(path, scenario_overrides(args, path)) for path in args.scenarios]
     tolerance = min_tolerance(args.tolerance)
-    for sc in scenarios:  # every scenario's target and scale are checked before any search runs
-        check_target(sc, target, args.scale)
+    scale = args.scale or default_scale(target)
+    check_capacity_request(scenarios, target, scale)  # before any search runs
     out = out_folder(args.out, "capacity", scenarios[0].name, args.overwrite)
-    results: list[CapacityResult] = []
-    with progress_bar(console, args.quiet, "capacity search", len(scenarios)) as progress:
-        for i, sc in enumerate(scenarios):
-            results.append(find_capacity(sc, target, args.scale, tolerance, executor=executor, cache=cache))
-            progress(i + 1, len(scenarios))
+    with progress_bar(console, args.quiet, "capacity search", 1) as progress:
+        results = find_capacities(scenarios, target, scale, tolerance, executor, cache, progress)
+    table = capacity_table(scenarios, results, scale)
+    flat = [r for row in results for r in row]
     with folder_written_whole(out, args.overwrite, cache is not None) as staging:
-        atomic_write_text(staging / "capacity.json", to_json([r.as_dict() for r in results]))
+        atomic_write_text(staging / "capacity.json", to_json([r.as_dict() for r in flat]))
+        atomic_write_text(staging / "capacity.csv", table.to_csv(index=False))
     if not args.quiet:
-        _print_capacity(console, results)
+        _print_capacity(console, table, f"Capacity at {target} (scaled: {scale})")
         console.print(f"results in [bold]{escape(str(out))}[/bold]" + _cache_note(cache))
-    for r in results:
+    for r in flat:
         for warning in r.warnings:
             print(f"warning: {r.scenario}: {warning}", file=sys.stderr)
         if not r.found:
             print(f"capacity not found: {r.message}", file=sys.stderr)
-    return 0 if all(r.found for r in results) else 1
+    return 0 if all(r.found for r in flat) else 1
 
 
 def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:
@@ -217,19 +223,27 @@ def _print_frame(console: Console, title: str, frame: Any, columns: list[str]) -
     print_table(console, title, dataclasses.replace(body[0], justify="left"), body[1:])
 
 
-def _print_capacity(console: Console, results: list[CapacityResult]) -> None:
+def _print_capacity(console: Console, table: Any, title: str) -> None:
+    """The capacity table: one row per scenario and gate (and the province), ratios with their 95% CI."""
     from simulator.cli.tables import Column, print_table
 
+    def ci(lo: Any, hi: Any, pattern: str) -> str:
+        return f"{fmt(lo, pattern)}–{fmt(hi, pattern)}"
+
+    t = table
     columns = [
-        Column("capacity (trucks/day)", [fmt(r.capacity_per_day, "{:,.0f}") for r in results]),
-        Column("95% CI", [f"{fmt(r.capacity_ci[0], '{:,.0f}')}–{fmt(r.capacity_ci[1], '{:,.0f}')}" for r in results]),
-        Column("x today's demand", [fmt(r.multiplier, "{:.2f}") for r in results]),
-        Column("cleared/day at capacity", [fmt(r.throughput_per_day["mean"], "{:,.0f}") for r in results]),
-        Column(
-            "bottleneck",
-            [f"{r.bottleneck} ({fmt(r.bottleneck_utilisation, '{:.0%}')})" for r in results],
-            justify="left",
-        ),
+        Column("gate", [str(u) for u in t.unit], justify="left"),
+        Column("today (trucks/day)", [fmt(v, "{:,.0f}") for v in t.demand_per_day]),
+        Column("capacity (trucks/day)", [fmt(v, "{:,.0f}") for v in t.capacity_per_day]),
+        Column("95% CI", [ci(a, b, "{:,.0f}") for a, b in zip(t.capacity_ci_low, t.capacity_ci_high)]),
+        Column("x today", [fmt(v, "{:.2f}") for v in t.ratio_to_demand]),
+        Column("binding stage", [str(b) or "–" for b in t.binding_stage], justify="left"),
     ]
-    title = f"Capacity at {results[0].target} (scaled: {results[0].scale})"
-    print_table(console, title, Column("scenario", [r.scenario for r in results], justify="left"), columns)
+    if t.scenario.nunique() > 1:
+        columns.append(Column("x baseline", [fmt(v, "{:.2f}") for v in t.vs_baseline]))
+        pairs = zip(t.vs_baseline_ci_low, t.vs_baseline_ci_high)
+        columns.append(Column("95% CI ", [ci(a, b, "{:.2f}") for a, b in pairs]))
+    print_table(console, title, Column("scenario", [str(s) for s in t.scenario], justify="left"), columns)
+    for unit, note in zip(t.unit, t.note):
+        if unit == "province" and note:
+            console.print(f"province: {note}")

@@ -62,6 +62,9 @@ class CapacityResult:
     ``warnings`` name the gates whose overload was seen but does not decide this capacity.
     ``throughput_per_day`` and ``bottleneck`` are those of the scaled gate (of the whole
     system when every gate is scaled), at the last multiplier that met the target.
+    ``per_replication`` holds each replication's own capacity multiplier, in replication order
+    (empty when not found): the paired ratios and sums of
+    :mod:`simulator.experiments.capacity_table` are computed from it.
     """
 
     scenario: str
@@ -84,6 +87,7 @@ class CapacityResult:
     warnings: list[str] = field(default_factory=list)
     decisive: list[str] = field(default_factory=list)
     failure: dict[str, Any] = field(default_factory=dict)
+    per_replication: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -312,7 +316,8 @@ def _unbracketed(ev: _Evaluator, demand: float, exc: _NotBracketed) -> CapacityR
 
 
 def _result(ev: _Evaluator, demand: float, lo: float, hi: float) -> CapacityResult:
-    mean, ci_low, ci_high = t_interval(_replication_crossings(ev))
+    crossings = _replication_crossings(ev)
+    mean, ci_low, ci_high = t_interval(crossings)
     res = ev(lo)
     gates = scaled_gates(ev.base, ev.scale)
     util = busiest_stages(res.summary, _stage_keys(res, gates))
@@ -334,6 +339,7 @@ def _result(ev: _Evaluator, demand: float, lo: float, hi: float) -> CapacityResu
         met_at_base=ev.meets(1.0),
         warnings=_warnings(ev),
         decisive=sorted(_where(s, k) for s, k in ev.decisive),
+        per_replication=[float(x) for x in crossings],
     )
 
 
