@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,3 +54,27 @@ def small_yaml(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
     return path
+
+
+def require_tool(name: str, reason: str) -> str:
+    """The path of the program ``name`` on PATH; without it, skip the test (outside CI) or fail it (in CI).
+
+    CI (``.ci/run`` sets ``CI``) installs every tool the tests need, so a missing one there is a
+    broken build, not a reason to skip.
+    """
+    path = shutil.which(name)
+    if path is None:
+        _missing(f"{name} not found on PATH: {reason}")
+    return str(path)
+
+
+def require_module(name: str, reason: str) -> None:
+    """Import-check the Python module ``name``, skipping outside CI and failing in CI when it is absent."""
+    if importlib.util.find_spec(name) is None:
+        _missing(f"Python module {name} not installed: {reason}")
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set, so this is an error, not a skip)", pytrace=False)
+    pytest.skip(message)

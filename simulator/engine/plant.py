@@ -6,14 +6,14 @@ their own clock and side) and caps from the stage and cap disruptions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from simulator.engine.calendar_rules import cap_table, closure_spans
-from simulator.engine.clock import OpenSchedule
+from simulator.engine.calendar_rules import cap_table
+from simulator.engine.hours import resource_schedule
 from simulator.engine.resource import UNLIMITED, CapCounter, Resource
 from simulator.scenario.models import Gate, Scenario, Stage
 
@@ -52,29 +52,6 @@ class Plant:
         }
 
 
-def _schedule(
-    sc: Scenario,
-    gname: str,
-    sname: str | None,
-    side: str,
-    offset: float,
-    hours: Sequence[str] | None,
-    weekdays: Sequence[str],
-) -> OpenSchedule | None:
-    cuts = closure_spans(sc, gname, sname, side, offset)
-    if hours is None and not weekdays and not cuts:
-        return None
-    base = OpenSchedule.build(
-        hours if hours is not None else ["00:00-24:00"],
-        start_date=sc.run.start_date,
-        days=sc.run.days,
-        offset_h=offset,
-        model_offset_h=sc.run.utc_offset_h,
-        closed_weekdays=weekdays,
-    )
-    return base.subtract(cuts) if cuts else base
-
-
 def _add_stage(plant: Plant, sc: Scenario, gname: str, gate: Gate, sname: str, stage: Stage) -> None:
     offset = stage.utc_offset_h if stage.utc_offset_h is not None else gate.offset(sc.run)
     table = cap_table(sc, gname, sname, stage.side, offset)
@@ -83,12 +60,12 @@ def _add_stage(plant: Plant, sc: Scenario, gname: str, gate: Gate, sname: str, s
     if stage.modes is not None:
         for mname, mode in stage.modes.items():
             hours = mode.hours if mode.hours is not None else stage.hours
-            sched = _schedule(sc, gname, sname, stage.side, offset, hours, stage.closed_weekdays)
+            sched = resource_schedule(sc, gname, sname, stage.side, offset, hours, stage.closed_weekdays)
             if mode.cranes is not None:
                 plant.add(gname, f"{sname}.{mname}.cranes", (mode.cranes, sched, None), "mode", milestone)
             plant.add(gname, f"{sname}.{mname}", (mode.servers, sched, caps), "mode", milestone)
         return
-    sched = _schedule(sc, gname, sname, stage.side, offset, stage.hours, stage.closed_weekdays)
+    sched = resource_schedule(sc, gname, sname, stage.side, offset, stage.hours, stage.closed_weekdays)
     assert stage.servers is not None
     plant.add(gname, sname, (stage.servers, sched, caps), "service", milestone)
     if stage.lab_hold is not None:
@@ -104,6 +81,6 @@ def build_plant(sc: Scenario) -> Plant:
         for sname, stage in gate.stages.items():
             _add_stage(plant, sc, gname, gate, sname, stage)
         if gate.scanners is not None:
-            sched = _schedule(sc, gname, None, "home", gate.offset(sc.run), gate.scanners.hours, [])
+            sched = resource_schedule(sc, gname, None, "home", gate.offset(sc.run), gate.scanners.hours, [])
             plant.add(gname, "scanners", (gate.scanners.count, sched, None), "scanner", "customs_release")
     return plant

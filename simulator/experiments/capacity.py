@@ -61,7 +61,9 @@ class CapacityResult:
     ``overloaded`` as ``[scope, key]`` pairs, ``kpi``) and the capacity fields are NaN.
     ``warnings`` name the gates whose overload was seen but does not decide this capacity.
     ``throughput_per_day`` and ``bottleneck`` are those of the scaled gate (of the whole
-    system when every gate is scaled), at the last multiplier that met the target.
+    system when every gate is scaled), at the last multiplier that met the target. Each entry of
+    ``evaluations`` holds the whole system's ``throughput_per_day`` and the scaled gate's own
+    ``scaled_throughput_per_day`` (older files lack the latter).
     ``per_replication`` holds each replication's own capacity multiplier, in replication order
     (empty when not found): the paired ratios and sums of
     :mod:`simulator.experiments.capacity_table` are computed from it.
@@ -134,6 +136,7 @@ class _Evaluator:
                     "multiplier": m,
                     "kpi": self.target_kpi(res),
                     "throughput_per_day": res.kpi("throughput_per_day"),
+                    "scaled_throughput_per_day": _throughput(res, self.scale, scaled_gates(self.base, self.scale)),
                     "arrived_per_day": res.kpi("arrived_per_day"),
                     "unstable": res.unstable,
                     "overloaded": decisive,

@@ -40,6 +40,9 @@ def chart_specs(inp: ReportInputs, lang: str) -> list[ChartSpec]:
     """Every chart for which the folders have data, in report order."""
     runs = inp.runs
     specs = []
+    comparison = inp.comparison
+    if comparison is not None and (comparison.scope == "all").any():  # the answer first: the paired differences
+        specs.append(ChartSpec("forest", "caption.forest", lambda: plots.forest_plot(comparison, lang=lang)))
     if any(_has(r, "gate", "in_system") for r in runs):
         specs.append(ChartSpec("backlog", "caption.backlog", lambda: plots.backlog_over_time(runs, lang=lang)))
     logged = [r for r in runs if plots.has_event_log(r)]
@@ -57,9 +60,6 @@ def chart_specs(inp: ReportInputs, lang: str) -> list[ChartSpec]:
         specs.append(ChartSpec("capacity", "caption.capacity", lambda: plots.capacity_curve(inp.capacity, lang=lang)))
     for i, table in enumerate(inp.sensitivity):
         specs.append(ChartSpec(f"tornado:{i}", "caption.tornado", partial(plots.tornado, table, lang=lang)))
-    comparison = inp.comparison
-    if comparison is not None and (comparison.scope == "all").any():
-        specs.append(ChartSpec("forest", "caption.forest", lambda: plots.forest_plot(comparison, lang=lang)))
     return specs
 
 

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 
 from simulator.analysis.registry import VIEWS
 from simulator.experiments.folders import RunFolder, read_json
-from simulator.report.i18n import check_lang, fmt_number, fmt_percent, kpi_name, t
+from simulator.report.i18n import fmt_percent, kpi_name, t
 
 __all__ = [
     "backlog_over_time",
@@ -40,16 +40,20 @@ __all__ = [
 ]
 from simulator.report.plots_backlog import backlog_over_time
 from simulator.report.plots_base import (
-    RUN_COLORS,
     _kpi_label,
     _localise,
+    display_name,
     figure_title,
     has_event_log,
+    is_money,
+    money_axis,
     new_figure,
     save_figure,
     styled,
 )
+from simulator.report.plots_capacity import capacity_curve, load_capacity
 from simulator.report.plots_trs import has_trs, trs_breakdown
+from simulator.report.plots_util import utilisation_heatmap
 
 
 @styled
@@ -61,34 +65,13 @@ def time_in_system_ecdf(runs: Sequence[RunFolder], lang: str = "en") -> Figure:
         warm = run.summary["warmup_days"] * 1440.0
         done = log[(log.t_arrive_min >= warm) & log.t_exit_min.notna()]
         hours = np.sort((done.t_exit_min - done.t_arrive_min).to_numpy() / 60.0)
-        ax.step(hours, np.arange(1, len(hours) + 1) / max(len(hours), 1), where="post", label=run.name)
+        ax.step(hours, np.arange(1, len(hours) + 1) / max(len(hours), 1), where="post", label=display_name(run.name))
         p95 = run.summary["kpis"]["time_in_system_h_p95"]
         ax.axvline(p95["mean"], ls=":", lw=1, color=ax.lines[-1].get_color())
     ax.set_xlabel(t("chart.ecdf.xlabel", lang))
     ax.set_ylabel(t("chart.ecdf.ylabel", lang))
-    ax.set_title(t("chart.ecdf.title", lang, names=", ".join(r.name for r in runs)))
+    ax.set_title(t("chart.ecdf.title", lang, names=", ".join(display_name(r.name) for r in runs)))
     ax.legend()
-    fig.tight_layout()
-    return _localise(fig, lang)
-
-
-@styled
-def utilisation_heatmap(run: RunFolder, lang: str = "en") -> Figure:
-    """Mean busy servers ÷ servers, per stage and model hour of day, after the warm-up."""
-    ts = run.timeseries
-    sel = ts[(ts.scope == "stage") & (ts.metric == "busy") & (ts.time_h >= run.summary["warmup_days"] * 24)]
-    servers = run.stage_servers()
-    sel = sel.assign(hour=(sel.time_h % 24).astype(int), util=sel.value / sel.key.map(servers))
-    matrix = sel.pivot_table(index="key", columns="hour", values="util", aggfunc="mean")
-    matrix = matrix.reindex([k for k in servers if k in matrix.index])
-    fig, ax = new_figure(figsize=(10, 1.0 + 0.28 * len(matrix)))
-    image = ax.imshow(matrix.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1)
-    ax.set_yticks(range(len(matrix)), matrix.index, fontsize=7)
-    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-    ax.set_xlabel(t("chart.util.xlabel", lang))
-    ax.set_ylabel(t("chart.util.ylabel", lang))
-    fig.colorbar(image, ax=ax, label=t("chart.util.colorbar", lang))
-    ax.set_title(t("chart.util.title", lang, name=run.name))
     fig.tight_layout()
     return _localise(fig, lang)
 
@@ -98,7 +81,8 @@ def tornado(table: pd.DataFrame, title: str = "", lang: str = "en") -> Figure:
     """One-at-a-time sensitivity: the KPI at the low and high setting of each parameter, around the base."""
     table = table.sort_values("swing")
     base = float(table.base_mean.iloc[0])
-    kpi = _kpi_label(str(table.kpi.iloc[0]), lang)
+    key = str(table.kpi.iloc[0])
+    kpi = _kpi_label(key, lang)
     fig, ax = new_figure(figsize=(9, 1.2 + 0.45 * len(table)))
     y = np.arange(len(table))
     ax.barh(y, table.low_mean - base, left=base, color="tab:blue", label=t("chart.tornado.low", lang))
@@ -110,78 +94,13 @@ def tornado(table: pd.DataFrame, title: str = "", lang: str = "en") -> Figure:
     ax.axvline(base, color="k", lw=0.8)
     ax.set_yticks(y, table.parameter, fontsize=8)
     ax.set_ylabel(t("chart.tornado.ylabel", lang))
-    ax.set_xlabel(t("chart.tornado.xlabel", lang, kpi=kpi))
+    xlabel = t("chart.tornado.xlabel", lang, kpi=kpi)
+    if is_money(key):
+        bounds = table[["low_ci_low", "low_ci_high", "high_ci_low", "high_ci_high", "base_mean"]].abs()
+        xlabel = t("chart.money.in", lang, label=xlabel, unit=money_axis(ax.xaxis, float(np.nanmax(bounds)), lang))
+    ax.set_xlabel(xlabel)
     ax.set_title(title or t("chart.tornado.title", lang, kpi=kpi))
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return _localise(fig, lang)
-
-
-def load_capacity(*sources: str | Path | dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Capacity results from ``capacity`` folders, ``capacity.json`` files or already loaded entries, in order.
-
-    A folder or file may hold one result or a list (several scenarios searched side by side);
-    a missing file raises :class:`ScenarioError` naming it.
-    """
-    results: list[dict[str, Any]] = []
-    for source in sources:
-        if isinstance(source, dict):
-            results.append(source)
-        elif isinstance(source, str | Path):
-            path = Path(source)
-            data = read_json(path.parent, path.name) if path.suffix == ".json" else read_json(path, "capacity.json")
-            results.extend(data if isinstance(data, list) else [data])
-        else:
-            results.extend(source)
-    return results
-
-
-@styled
-@styled
-def capacity_curve(
-    results: Sequence[dict[str, Any]] | str | Path, *more: str | Path | dict[str, Any], lang: str = "en"
-) -> Figure:
-    """Cleared per day and the target KPI against demand, for one or more scenarios (baseline and proposal).
-
-    ``results`` is the content of a ``capacity.json`` (a list of entries), or a capacity
-    folder or file; ``more`` adds further folders, files or entries to the same figure, e.g.
-    ``capacity_curve("results/capacity_2024", "results/capacity_2027")``. Each scenario gets
-    its 95% CI bands, its capacity (dashed line, named in the legend with its value) and the
-    95% CI of the capacity (shaded); the service level is the red line on the lower panel.
-    """
-    check_lang(lang)
-    entries = load_capacity(results, *more) if isinstance(results, str | Path) or more else list(results)
-    if not entries:
-        raise ValueError("no capacity result to draw")
-    fig, (top, bottom) = new_figure(2, 1, figsize=(9, 7.5), sharex=True)
-    for colour, res in zip(RUN_COLORS * len(entries), entries):
-        ev = sorted(res["evaluations"], key=lambda e: e["multiplier"])
-        demand = np.array([e["multiplier"] for e in ev]) * res["base_demand_per_day"]
-        for ax, key in ((top, "throughput_per_day"), (bottom, "kpi")):
-            mean = np.array([e[key]["mean"] for e in ev], dtype=float)
-            low = np.array([e[key].get("ci_low", np.nan) for e in ev], dtype=float)
-            high = np.array([e[key].get("ci_high", np.nan) for e in ev], dtype=float)
-            ax.plot(demand, mean, "o-", ms=3, color=colour, label=res["scenario"] if ax is top else None)
-            ax.fill_between(demand, low, high, color=colour, alpha=0.2, lw=0)
-            if not res.get("found", True):  # no capacity bracketed: the curves only
-                continue
-            marker = t(
-                "chart.capacity.marker", lang, name=res["scenario"], value=fmt_number(res["capacity_per_day"], lang, 0)
-            )
-            ax.axvline(res["capacity_per_day"], color=colour, ls="--", lw=1, label=marker if ax is top else None)
-            if all(v is not None and v == v for v in res["capacity_ci"]):
-                ax.axvspan(*res["capacity_ci"], color=colour, alpha=0.08, lw=0)
-    targets = dict.fromkeys((str(r["target"]), float(r["target_value"])) for r in entries)
-    for style, (target, value) in zip(("-", "--", ":", "-."), targets):
-        bottom.axhline(value, color="red", lw=1, ls=style, label=t("chart.capacity.target", lang, target=target))
-    kpis = {str(r["target_kpi"]) for r in entries}
-    top.set_ylabel(t("chart.capacity.ylabel", lang))
-    bottom.set_ylabel(_kpi_label(kpis.pop(), lang) if len(kpis) == 1 else t("chart.capacity.kpi_ylabel", lang))
-    bottom.set_xlabel(t("chart.capacity.xlabel", lang))
-    top.legend(fontsize=8)
-    bottom.legend(fontsize=8)
-    names = ", ".join(dict.fromkeys(str(r["scenario"]) for r in entries))
-    top.set_title(t("chart.capacity.title", lang, names=names))
     fig.tight_layout()
     return _localise(fig, lang)
 
@@ -234,8 +153,9 @@ def forest_plot(comparison: pd.DataFrame, kpis: Sequence[str] | None = None, lan
         for face, key in (("tab:blue", "chart.forest.significant"), ("white", "chart.forest.not_significant"))
     ]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
-    names = ", ".join(dict.fromkeys(rows.alternative.astype(str)))
-    fig.suptitle(t("chart.forest.title", lang, base=", ".join(dict.fromkeys(rows.base.astype(str))), names=names))
+    names = ", ".join(display_name(a) for a in dict.fromkeys(rows.alternative.astype(str)))
+    bases = ", ".join(display_name(b) for b in dict.fromkeys(rows.base.astype(str)))
+    fig.suptitle(t("chart.forest.title", lang, base=bases, names=names))
     fig.tight_layout(rect=(0, 0.3 / height, 1, 1))
     return _localise(fig, lang)
 
@@ -252,11 +172,20 @@ def _forest_panel(ax: Any, part: pd.DataFrame, kpi: str, several_bases: bool, la
             face = "tab:blue" if flag else "white"
             ax.errorbar(diff[sel], y[sel], xerr=err[:, sel], fmt="o", color="tab:blue", mfc=face, capsize=3)
     ax.axvline(0, color="k", lw=0.8)
-    labels = [f"{a} vs {b}" if several_bases else str(a) for a, b in zip(part.alternative, part.base)]
+    labels = [
+        f"{display_name(str(a))} vs {display_name(str(b))}" if several_bases else display_name(str(a))
+        for a, b in zip(part.alternative, part.base)
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_ylim(-0.7, len(part) - 0.3)
     ax.set_ylabel(t("chart.forest.ylabel", lang), fontsize=8)
-    ax.set_title(kpi_name(kpi, lang), loc="left", fontsize=9)
+    title = kpi_name(kpi, lang)
+    if is_money(kpi):
+        largest = float(
+            np.nanmax(np.abs([*diff, *part.diff_ci_low.to_numpy(float), *part.diff_ci_high.to_numpy(float)]))
+        )
+        title = t("chart.money.in", lang, label=title, unit=money_axis(ax.xaxis, largest, lang))
+    ax.set_title(title, loc="left", fontsize=9)
     base = part.base_mean.to_numpy(dtype=float)
     for yy, d, b in zip(y, diff, base):
         rel = fmt_percent(d / b, lang, 1) if b == b and b != 0 else "–"

@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 
 from simulator.experiments.folders import RunFolder
 from simulator.report.i18n import check_lang, fmt_date, fmt_number, t
-from simulator.report.plots_base import RUN_COLORS, _band, _localise, new_figure, styled
+from simulator.report.plots_base import RUN_COLORS, _band, _localise, display_name, new_figure, styled
 from simulator.scenario.spans import CalendarSpan, calendar_spans
 
 __all__ = ["backlog_over_time"]
@@ -80,11 +80,26 @@ def _road_m_per_truck(runs: Sequence[RunFolder], gate: str) -> float | None:
     return values.pop() if len(values) == 1 else None
 
 
-def _has_road(runs: Sequence[RunFolder]) -> bool:
-    """Whether the road queue can be drawn: the metric is saved and some gate has a yard."""
-    saved = any(((r.timeseries.scope == "gate") & (r.timeseries.metric == "road_km")).any() for r in runs)
-    yards = any(gate.get("yards") for r in runs for gate in r.scenario["gates"].values())
-    return saved and yards
+def _road_gates(runs: Sequence[RunFolder], gates: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The gates whose road queue has something to show (some run has trucks on the road there), and
+    those whose road queue is saved but zero throughout (left out, with a note); folders that
+    predate the road queue give neither."""
+    shown: list[str] = []
+    empty: list[str] = []
+    for gate in gates:
+        peaks = []
+        for run in runs:
+            ts = run.timeseries
+            sel = ts[(ts.scope == "gate") & (ts.key == gate) & (ts.metric == "road_km")]
+            peaks += [float(sel.value.max())] if not sel.empty else []
+        if peaks:
+            (shown if max(peaks) > 0 else empty).append(gate)
+    return shown, empty
+
+
+def _gate_name(runs: Sequence[RunFolder], gate: str) -> str:
+    """The gate's display name (its ``name``), else its key made readable."""
+    return runs[0].scenario["gates"].get(gate, {}).get("name") or display_name(gate)
 
 
 @styled
@@ -94,19 +109,23 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
     Each panel shows the replication mean and the central ``level`` band of replications
     (``timeseries.csv``: ``in_system`` and ``road_km`` per gate), with the warm-up shaded grey
     and the closures and disruptions of ``scenario.resolved.yaml`` shaded and named in the
-    legend (:mod:`simulator.scenario.spans`). The road-queue column is left out when no gate has
-    a yard (there is no road queue then) or the folders predate it; its right-hand axis gives
-    trucks on the road when the runs share the gate's ``road_m_per_truck``.
+    legend (:mod:`simulator.scenario.spans`). A gate's road-queue panel is drawn only when some
+    run had trucks waiting on its road (a gate without a yard, or one whose yard never filled,
+    has nothing to show there); the panels left out are named in a note at the bottom of the
+    figure, and the whole column is left out when no gate needs it (or the folders predate the
+    road queue). The panel's right-hand axis gives trucks on the road when the runs share the
+    gate's ``road_m_per_truck``.
     """
     check_lang(lang)
     gates = list(runs[0].scenario["gates"])
-    road = _has_road(runs)
+    road, empty = _road_gates(runs, gates)
     columns = [("in_system", t("chart.backlog.ylabel", lang))]
     if road:
         columns.append(("road_km", t("chart.backlog.km_ylabel", lang)))
     shading = _calendar_shading(runs, gates, lang)
     labels = {s[2] for rows in shading.values() for s in rows}
-    legend_h = 0.2 + 0.19 * -(-(len(runs) + 2 + len(labels)) // 2)
+    note = t("chart.backlog.omitted", lang, gates=", ".join(_gate_name(runs, g) for g in empty)) if empty else ""
+    legend_h = 0.2 + 0.19 * -(-(len(runs) + 2 + len(labels)) // 2) + 0.3 * bool(note)
     height = 1.0 + 2.6 * len(gates) + legend_h
     fig, axes = new_figure(
         len(gates),
@@ -117,9 +136,12 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
     )
     warmup = runs[0].summary["warmup_days"]
     for row, gate in enumerate(gates):
-        display = runs[0].scenario["gates"][gate].get("name") or gate
+        display = _gate_name(runs, gate)
         for col, (metric, ylabel) in enumerate(columns):
             ax = axes[row, col]
+            if metric == "road_km" and gate not in road:
+                ax.remove()  # nothing on the road here: named in the note instead
+                continue
             for colour, run in zip(RUN_COLORS * len(runs), runs):
                 ts = run.timeseries
                 sel = ts[(ts.scope == "gate") & (ts.key == gate) & (ts.metric == metric)]
@@ -127,7 +149,7 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
                     continue
                 band = _band(sel, level)
                 days = band.index.to_numpy() / 24.0
-                ax.plot(days, band["mean"], lw=1.2, color=colour, label=run.name)
+                ax.plot(days, band["mean"], lw=1.2, color=colour, label=display_name(run.name))
                 ax.fill_between(days, band["low"], band["high"], color=colour, alpha=0.2, lw=0)
             ax.axvspan(0, warmup, color="0.9", zorder=0, label=t("chart.warmup", lang))
             for lo, hi, label, style in shading[gate]:
@@ -142,18 +164,22 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
                 sec = ax.secondary_yaxis("right", functions=(lambda km, f=factor: km * f, lambda n, f=factor: n / f))
                 sec.set_ylabel(t("chart.backlog.road_trucks", lang), fontsize=8)
     date = fmt_date(runs[0].summary["start_date"], lang)
-    for ax in axes[-1]:
-        ax.set_xlabel(t("chart.backlog.xlabel", lang, date=date))
+    drawn = [[ax for ax in axes[:, col] if ax in fig.axes] for col in range(len(columns))]
+    for column in drawn:
+        column[-1].xaxis.set_tick_params(labelbottom=True)
+        column[-1].set_xlabel(t("chart.backlog.xlabel", lang, date=date))
     handles: dict[str, Any] = {}
-    for ax in axes.flat:
+    for ax in fig.axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
     band_label = t("chart.backlog.band", lang, level=f"{level:.0%}")
     band_patch = Patch(color=RUN_COLORS[0], alpha=0.2, lw=0, label=band_label)
-    names = [r.name for r in runs]
+    names = [display_name(r.name) for r in runs]
     ordered = [handles[n] for n in names if n in handles] + [band_patch]
     ordered += [h for label, h in handles.items() if label not in names]
     fig.legend(handles=ordered, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    if note:
+        fig.text(0.01, (legend_h - 0.27) / height, note, fontsize=8, style="italic", va="bottom")
     fig.suptitle(t("chart.backlog.title", lang, level=f"{level:.0%}", names=", ".join(names)))
     fig.tight_layout(rect=(0, legend_h / height, 1, 1))
     return _localise(fig, lang)

@@ -16,12 +16,24 @@ from typing import Any, TypeVar
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
+from simulator.analysis.registry import KPIS
 from simulator.experiments.folders import RunFolder
-from simulator.report.i18n import check_lang, kpi_name
+from simulator.report.i18n import check_lang, fmt_number, kpi_name, t
 
-__all__ = ["RUN_COLORS", "STYLE", "figure_title", "has_event_log", "new_figure", "save_figure", "styled"]
+__all__ = [
+    "RUN_COLORS",
+    "STYLE",
+    "display_name",
+    "figure_title",
+    "has_event_log",
+    "is_money",
+    "money_axis",
+    "new_figure",
+    "save_figure",
+    "styled",
+]
 
 STYLE: Any = {"font.family": "DejaVu Sans", "axes.spines.top": False, "axes.spines.right": False}
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -79,8 +91,43 @@ def _localise(fig: Figure, lang: str) -> Figure:
 
 
 def _kpi_label(kpi: str, lang: str) -> str:
-    """A KPI on an axis: its raw name in English (as before), its display name in other languages."""
-    return kpi if lang == "en" else kpi_name(kpi, lang)
+    """A KPI on an axis: its display name from the KPI registry, never its raw key."""
+    return kpi_name(kpi, lang)
+
+
+def display_name(name: str) -> str:
+    """A scenario or gate identifier as a reader sees it: ``lang_son_2024`` → ``Lang Son 2024``, ``mm1`` → ``MM1``.
+
+    Words of letters are capitalised, words mixing letters and digits upper-cased; a name that
+    already has capitals or spaces is kept as written.
+    """
+    if name != name.lower() or " " in name:
+        return name
+    words = [w for w in name.replace("-", "_").replace(".", "_").split("_") if w]
+    return " ".join(w.upper() if not w.isalpha() and not w.isdigit() else w.capitalize() for w in words) or name
+
+
+def is_money(kpi: str) -> bool:
+    """Whether the KPI is an amount of money (its registry unit is VND or VND/...)."""
+    entry = KPIS.get(kpi)
+    return entry is not None and entry.unit.split("/")[0] == "VND"
+
+
+def money_axis(axis: Any, largest: float, lang: str) -> str:
+    """Tick labels in millions or billions of VND (no offset text); returns the unit for the axis label.
+
+    ``largest`` is the largest absolute value the axis shows; from a billion up the ticks are in
+    billions, else in millions.
+    """
+    factor, key = (1e9, "chart.money.billion") if abs(largest) >= 1e9 else (1e6, "chart.money.million")
+    span = abs(largest) / factor
+    decimals = 0 if span >= 10 else 1 if span >= 1 else 2
+
+    def tick(x: float, pos: int | None = None) -> str:
+        return fmt_number(x / factor, lang, decimals)
+
+    axis.set_major_formatter(FuncFormatter(tick))
+    return t(key, lang)
 
 
 def _band(frame: pd.DataFrame, level: float) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from simulator.experiments.folders import RunFolder
 from simulator.report.i18n import check_lang, fmt_number, t
-from simulator.report.plots_base import _localise, has_event_log, new_figure, styled
+from simulator.report.plots_base import _localise, display_name, has_event_log, new_figure, styled
 
 __all__ = ["has_trs", "trs_breakdown"]
 
@@ -117,7 +117,7 @@ def _trs_milestones(run: RunFolder, table: pd.DataFrame, lang: str) -> Figure:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
     fig.legend(handles.values(), handles.keys(), fontsize=7, ncol=3, loc="lower center", frameon=False)
-    fig.suptitle(t("chart.trs.milestones_title", lang, name=run.name))
+    fig.suptitle(t("chart.trs.milestones_title", lang, name=display_name(run.name)))
     fig.tight_layout(rect=(0, legend_h / height, 1, 1))
     return _localise(fig, lang)
 
@@ -151,7 +151,7 @@ def _trs_stages(run: RunFolder, lang: str) -> Figure:
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     fig.legend(unique.values(), unique.keys(), fontsize=7, ncol=4, loc="lower center", frameon=False)
-    ax.set_title(t("chart.trs.title", lang, name=run.name))
+    ax.set_title(t("chart.trs.title", lang, name=display_name(run.name)))
     fig.tight_layout(rect=(0, legend_h / height, 1, 1))
     return _localise(fig, lang)
 
