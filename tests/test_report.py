@@ -203,7 +203,7 @@ def test_method_section_reads_the_run_files(folders: dict[str, Path], report_en:
 def test_summary_scenario_and_results_sections(folders: dict[str, Path], report_en: str) -> None:
     run = RunFolder.load(folders["run"])
     text = "".join(_parse(report_en).text)
-    for key in ("h.summary", "h.scenario", "h.results", "h.method", "h.by_gate", "h.busiest", "h.assumptions"):
+    for key in ("h.answer", "h.scenario", "h.results", "h.method", "h.by_gate", "h.busiest", "h.assumptions"):
         assert t(key, "en") in text
     cleared = run.summary["kpis"]["throughput_per_day"]
     assert fmt_number(cleared["mean"], "en", 1) in text and fmt_number(cleared["ci_low"], "en", 1) in text
@@ -217,7 +217,7 @@ def test_vietnamese_report(folders: dict[str, Path], report_vi: str) -> None:
     text = "".join(page.text)
     english = [v for k, v in STRINGS["en"].items() if k.startswith(("h.", "lbl.", "m.")) and len(v) > 4]
     assert not [h for h in english if h in text], "English headings or labels in the Vietnamese report"
-    for key in ("h.summary", "h.method", "h.results"):
+    for key in ("h.answer", "h.method", "h.results", "h.appendix"):
         assert t(key, "vi") in text
     mean = RunFolder.load(folders["run"]).summary["kpis"]["throughput_per_day"]["mean"]
     assert "," in fmt_number(mean, "vi", 1) and fmt_number(mean, "vi", 1) in text
@@ -232,7 +232,8 @@ def test_compare_folder_report(folders: dict[str, Path]) -> None:
     assert t("h.key_differences", "en") in text and t("h.comparison", "en") in text
     assert "95% CI of the difference" in text and "tandem_fast is lower than tandem" in text
     assert "python run_scenario.py compare" in text  # the comparison's own command
-    assert "gates.gate.stages.inspection.servers: 2 → 3" in text  # the proposal, as changes from the base
+    # the proposal, as changes from the base: a readable row (gate, stage, parameter, base value, this value)
+    assert "<td>gate</td><td>inspection</td><td>servers</td><td>2</td><td>3</td>" in html
 
 
 def test_forest_plot_and_chart_languages(folders: dict[str, Path]) -> None:
@@ -318,7 +319,8 @@ def test_capacity_sensitivity_and_overload(folders: dict[str, Path], tmp_path: P
     page = _parse(html)
     text = "".join(page.text)
     assert len([1 for tag, _ in page.tags if tag == "img"]) == 6  # the four run charts, capacity curve, tornado
-    assert "có thể tiếp nhận khoảng 130 xe mỗi ngày (KTC 95%: 119 đến 140), gấp 1,20 lần" in text
+    # an older capacity.json (no capacity.csv) still fills page 1's table: capacity (CI) and ×today
+    assert "130 [119; 140], ×1,20" in text
     assert "KHÔNG ỔN ĐỊNH: lượng xe tồn đọng của toàn hệ thống" in text
 
 

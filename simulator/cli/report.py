@@ -27,11 +27,28 @@ REPORT_COMMANDS = ("report",)
 
 def add_report_parser(sub: Any) -> None:
     """Add the ``report`` subcommand to the main parser's subparsers."""
-    p = sub.add_parser("report", help="write an HTML decision report (en or vi) from saved result folders")
-    p.add_argument("folders", nargs="+", type=Path, metavar="RESULT_DIR", help="run or compare result folders")
+    p = sub.add_parser(
+        "report",
+        help="write an HTML decision report (en or vi) from saved result folders",
+        description="Write a decision report from saved run, compare and capacity folders; page 1 gives the "
+        "capacity gate by gate (from a capacity folder), the proposal's claim against it, the key differences "
+        "and the money.",
+    )
+    p.add_argument(
+        "folders",
+        nargs="+",
+        type=Path,
+        metavar="RESULT_DIR",
+        help="run, compare or capacity result folders (a capacity folder fills page 1's capacity table)",
+    )
     p.add_argument("--lang", default="en", help="report language: en (default) or vi")
     p.add_argument("--out", type=Path, help="HTML file (default RESULT_DIR/report.html, or report.vi.html for vi)")
     p.add_argument("--pdf", action="store_true", help="also print a PDF next to the HTML (needs headless Chromium)")
+    p.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="report a capacity folder searched on other scenarios than the runs (a warning says so on page 1)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -52,7 +69,7 @@ def run_report(args: argparse.Namespace, console: Console) -> int:
         return 2
     out = args.out or default_out(args.folders, lang)
     try:
-        written = write_report(args.folders, out, lang=lang, pdf=args.pdf)
+        written = write_report(args.folders, out, lang=lang, pdf=args.pdf, allow_mixed=args.allow_mixed)
     except PdfUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -125,6 +125,7 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
     from simulator.experiments.capacity_table import capacity_table
     from simulator.experiments.files import atomic_write_text, to_json
     from simulator.levers.load import load_scenario
+    from simulator.scenario.claim import model_fingerprint
 
     target = parse_target(args.target)
     if not 0 < args.tolerance < 1:
@@ -138,8 +139,13 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
         results = find_capacities(scenarios, target, scale, tolerance, executor, cache, progress)
     table = capacity_table(scenarios, results, scale)
     flat = [r for row in results for r in row]
+    saved = [
+        {**r.as_dict(), "scenario_fingerprint": model_fingerprint(sc.model_dump(mode="json"))}
+        for sc, row in zip(scenarios, results)
+        for r in row
+    ]
     with folder_written_whole(out, args.overwrite, cache is not None) as staging:
-        atomic_write_text(staging / "capacity.json", to_json([r.as_dict() for r in flat]))
+        atomic_write_text(staging / "capacity.json", to_json(saved))
         atomic_write_text(staging / "capacity.csv", table.to_csv(index=False))
     if not args.quiet:
         _print_capacity(console, table, f"Capacity at {target} (scaled: {scale})")
@@ -227,23 +233,24 @@ def _print_capacity(console: Console, table: Any, title: str) -> None:
     """The capacity table: one row per scenario and gate (and the province), ratios with their 95% CI."""
     from simulator.cli.tables import Column, print_table
 
-    def ci(lo: Any, hi: Any, pattern: str) -> str:
-        return f"{fmt(lo, pattern)}–{fmt(hi, pattern)}"
+    def ci(value: Any, lo: Any, hi: Any, pattern: str) -> str:
+        return "–" if value != value else f"{fmt(value, pattern)} [{fmt(lo, pattern)}–{fmt(hi, pattern)}]"
 
     t = table
+    capacity = zip(t.capacity_per_day, t.capacity_ci_low, t.capacity_ci_high)
     columns = [
         Column("gate", [str(u) for u in t.unit], justify="left"),
-        Column("today (trucks/day)", [fmt(v, "{:,.0f}") for v in t.demand_per_day]),
-        Column("capacity (trucks/day)", [fmt(v, "{:,.0f}") for v in t.capacity_per_day]),
-        Column("95% CI", [ci(a, b, "{:,.0f}") for a, b in zip(t.capacity_ci_low, t.capacity_ci_high)]),
+        Column("today/day", [fmt(v, "{:,.0f}") for v in t.demand_per_day]),
+        Column("capacity/day [95% CI]", [ci(*c, "{:,.0f}") for c in capacity]),
         Column("x today", [fmt(v, "{:.2f}") for v in t.ratio_to_demand]),
-        Column("binding stage", [str(b) or "–" for b in t.binding_stage], justify="left"),
+        Column("binding stage", [str(b).split(".", 1)[-1] if b == b and b else "–" for b in t.binding_stage], "left"),
     ]
     if t.scenario.nunique() > 1:
-        columns.append(Column("x baseline", [fmt(v, "{:.2f}") for v in t.vs_baseline]))
-        pairs = zip(t.vs_baseline_ci_low, t.vs_baseline_ci_high)
-        columns.append(Column("95% CI ", [ci(a, b, "{:.2f}") for a, b in pairs]))
+        ratio = zip(t.vs_baseline, t.vs_baseline_ci_low, t.vs_baseline_ci_high)
+        columns.append(Column("x baseline [95% CI]", [ci(*r, "{:.2f}") for r in ratio]))
     print_table(console, title, Column("scenario", [str(s) for s in t.scenario], justify="left"), columns)
-    for unit, note in zip(t.unit, t.note):
-        if unit == "province" and note:
-            console.print(f"province: {note}")
+    for scenario, unit, note, met in zip(t.scenario, t.unit, t.note, t.met_at_base):
+        if unit == "province" and isinstance(note, str) and note:
+            console.print(f"{scenario}: province: {note}")
+        elif unit != "province" and not met:
+            console.print(f"{scenario}: {unit} does not meet the target at today's demand (capacity below it)")

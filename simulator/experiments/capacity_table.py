@@ -49,6 +49,7 @@ CAPACITY_COLUMNS = (
     "binding_stage",
     "binding_utilisation",
     "found",
+    "met_at_base",
     "baseline",
     "vs_baseline",
     "vs_baseline_ci_low",
@@ -99,6 +100,7 @@ def _unit_row(scenario: str, r: CapacityResult, method: str) -> dict[str, Any]:
         "binding_stage": r.bottleneck,
         "binding_utilisation": r.bottleneck_utilisation,
         "found": r.found,
+        "met_at_base": r.met_at_base,
         "note": "" if r.found else r.message,
         "_reps": r.base_demand_per_day * np.asarray(r.per_replication, dtype=float),
     }
@@ -107,6 +109,7 @@ def _unit_row(scenario: str, r: CapacityResult, method: str) -> dict[str, Any]:
 def _province_row(sc: Scenario, results: Sequence[CapacityResult]) -> dict[str, Any]:
     demand = float(sum(r.base_demand_per_day for r in results))
     row: dict[str, Any] = {"scenario": sc.name, "unit": PROVINCE, "demand_per_day": demand, "binding_stage": ""}
+    row["met_at_base"] = all(r.met_at_base for r in results)
     row.update({k: NAN for k in CAPACITY_COLUMNS[4:10]}, binding_utilisation=NAN, _reps=np.zeros(0))
     coupled, missing = coupled_gates(sc), [r.scale for r in results if not r.found]
     counts = {len(r.per_replication) for r in results}

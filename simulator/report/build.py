@@ -3,9 +3,10 @@
 The report never reruns the model and never imports SimPy: it reads ``run`` folders and
 ``compare`` folders (see :mod:`simulator.report.inputs`) and writes one HTML file whose CSS is
 inline and whose charts are embedded PNG ``data:`` URIs, so it can be mailed or archived as is
-and prints cleanly on A4. Sections: executive summary, scenario and proposal (with the
-[S]/[I]/[A] source tags of the scenario file), results with confidence intervals and charts,
-and the method as a STRESS-DES checklist, every value read from the files.
+and prints cleanly on A4. Sections: the answer first (page 1: capacity gate by gate, the
+proposal's claim against it, key differences, money), results with confidence intervals and
+charts, scenario and proposal, the method as a STRESS-DES checklist, and an appendix with
+every parameter and its [S]/[I]/[A] source tag, every value read from the files.
 
 ``write_report(..., pdf=True)`` also prints the HTML to PDF with headless Chromium or Chrome.
 """
@@ -19,12 +20,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from simulator.experiments.files import atomic_write_text
+from simulator.report.answer import answer_section, money_section
+from simulator.report.appendix import appendix_section
 from simulator.report.charts import charts_html
 from simulator.report.html import CSS, esc
 from simulator.report.i18n import check_lang, t
 from simulator.report.inputs import ReportInputs, load_inputs
 from simulator.report.scenario_section import method_section, scenario_section
-from simulator.report.sections import results_section, summary_section
+from simulator.report.sections import results_section
 
 __all__ = ["BROWSERS", "PdfUnavailable", "build_report", "find_browser", "render", "write_report"]
 
@@ -36,12 +39,17 @@ class PdfUnavailable(RuntimeError):
 
 
 def build_report(
-    folders: Sequence[str | Path], lang: str = "en", saved_charts: Mapping[str, Path] | None = None
+    folders: Sequence[str | Path],
+    lang: str = "en",
+    saved_charts: Mapping[str, Path] | None = None,
+    allow_mixed: bool = False,
 ) -> str:
     """The HTML report of one or more ``run`` and/or ``compare`` folders.
 
     ``saved_charts`` (chart name → PNG, see :func:`simulator.report.charts.saved_charts`) are
     embedded instead of being drawn again; they must come from the same folders and language.
+    ``folders`` may include ``capacity`` folders; one searched on other scenarios than the runs
+    is refused unless ``allow_mixed``, which puts a warning on page 1 instead.
 
     Raises
     ------
@@ -49,10 +57,11 @@ def build_report(
         ``lang`` is not a supported language (the message lists them).
     ScenarioError
         A folder is missing or incomplete (the missing file is named), or the folders hold
-        scenarios with different sets of gates.
+        scenarios with different sets of gates, or a capacity folder of other scenarios
+        (without ``allow_mixed``).
     """
     check_lang(lang)
-    return render(load_inputs(folders), lang, saved_charts)
+    return render(load_inputs(folders, allow_mixed), lang, saved_charts)
 
 
 def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None = None) -> str:
@@ -60,19 +69,21 @@ def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None
     names = ", ".join(inp.labels)
     created = max((str(r.manifest.get("created_utc", "")) for r in inp.runs), default="") or "–"
     folders = ", ".join(str(f) for f in inp.folders)
-    toc = [("summary", "h.summary"), ("scenario", "h.scenario"), ("results", "h.results")]
-    toc += [("charts", "h.charts"), ("method", "h.method")]
-    nav = "".join(f'<li><a href="#{anchor}">{esc(t(key, lang))}</a></li>' for anchor, key in toc)
+    toc = [("answer", "h.answer"), ("results", "h.results"), ("charts", "h.charts")]
+    toc += [("scenario", "h.scenario"), ("method", "h.method"), ("appendix", "h.appendix")]
+    nav = " · ".join(f'<a href="#{anchor}">{esc(t(key, lang))}</a>' for anchor, key in toc)
     header = (
         f"<header><h1>{esc(t('report.title', lang, names=names))}</h1>"
-        f'<p class="subtitle">{esc(t("report.subtitle", lang, folders=folders, created=created))}</p>'
-        f"<nav><b>{esc(t('h.contents', lang))}</b><ol>{nav}</ol></nav></header>"
+        f'<p class="subtitle">{esc(t("report.subtitle", lang, folders=folders, created=created))}</p></header>'
     )
+    contents = f'<nav class="contents"><b>{esc(t("h.contents", lang))}</b>: {nav}</nav>'
     body = (
-        summary_section(inp, lang)
-        + scenario_section(inp, lang)
+        answer_section(inp, lang, money_section(inp, lang))
+        + contents
         + results_section(inp, lang, charts_html(inp, lang, saved_charts))
+        + scenario_section(inp, lang)
         + method_section(inp, lang)
+        + appendix_section(inp, lang)
     )
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -88,13 +99,14 @@ def write_report(
     lang: str = "en",
     pdf: bool = False,
     saved_charts: Mapping[str, Path] | None = None,
+    allow_mixed: bool = False,
 ) -> list[Path]:
     """Write the report to ``out`` (HTML) and, with ``pdf``, next to it as ``.pdf``; returns the files written.
 
     The HTML is written first, so it exists even when :class:`PdfUnavailable` is raised.
     ``saved_charts`` is as for :func:`build_report`.
     """
-    html = build_report(folders, lang, saved_charts)
+    html = build_report(folders, lang, saved_charts, allow_mixed)
     out = Path(out)
     atomic_write_text(out, html)
     written = [out]

@@ -54,6 +54,9 @@ figcaption { font-size: 8.5pt; color: #555; margin-top: 2pt }
 .warn { color: #a40000; font-weight: bold }
 code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 8pt; word-break: break-all }
 nav ol { margin: 2pt 0 }
+nav.contents { font-size: 9pt; margin: 10pt 0 }
+.claim { font-weight: bold; color: #1f4e79 }
+table.capacity td.num { white-space: normal }
 @media print {
   html { font-size: 9.5pt }
   body { max-width: none; padding: 0 }

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from simulator.analysis.registry import KPIS
+from simulator.report.i18n_answer import ANSWER_EN, ANSWER_VI
 
 __all__ = [
     "LANGUAGES",
@@ -704,7 +705,7 @@ _VI: dict[str, str] = {
     "chart.capacity.each_title": "Năng lực từng cửa khẩu ở mức dịch vụ (nét đứt: năng lực, vùng tô: KTC 95%) — {names}",
 }
 
-STRINGS: dict[str, dict[str, str]] = {"en": _EN, "vi": _VI}
+STRINGS: dict[str, dict[str, str]] = {"en": {**_EN, **ANSWER_EN}, "vi": {**_VI, **ANSWER_VI}}
 
 
 def t_or(key: str, lang: str, fallback: str) -> str:

@@ -17,11 +17,12 @@ from typing import Any
 import pandas as pd
 
 from simulator.experiments.folders import RUN_FILES, RunFolder, read_json
+from simulator.scenario.claim import model_fingerprint
 from simulator.scenario.errors import Issue, ScenarioError
 
 __all__ = ["COMPARISON_COLUMNS", "ReportInputs", "load_inputs"]
 
-STUDY_FILES = ("capacity.json", "sensitivity.csv")
+STUDY_FILES = ("capacity.json", "capacity.csv", "sensitivity.csv")
 COMPARISON_COLUMNS = (
     "base",
     "alternative",
@@ -59,6 +60,11 @@ class ReportInputs:
         ``comparison.json`` of every compare folder, with ``_manifest`` (its ``manifest.json``, or {}).
     capacity : list of dict
         The results of every ``capacity.json`` found.
+    capacity_table : DataFrame or None
+        The rows of every ``capacity.csv`` found (gate by gate, see
+        :mod:`simulator.experiments.capacity_table`).
+    warnings : list of str
+        Shown in the report: capacity searches whose scenarios differ from the runs' (``allow_mixed``).
     sensitivity : list of DataFrame
         Every ``sensitivity.csv`` found.
     """
@@ -71,6 +77,8 @@ class ReportInputs:
     compare_info: list[dict[str, Any]] = field(default_factory=list)
     capacity: list[dict[str, Any]] = field(default_factory=list)
     sensitivity: list[pd.DataFrame] = field(default_factory=list)
+    capacity_table: pd.DataFrame | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def add_run(self, run: RunFolder, label: str, index: int = 0) -> None:
         """Add a run folder under a label made distinct from those already taken."""
@@ -87,8 +95,12 @@ def _issue(folder: Path, message: str) -> ScenarioError:
     return ScenarioError([Issue(str(folder), None, "", message)])
 
 
-def load_inputs(folders: Sequence[str | Path]) -> ReportInputs:
-    """Read every folder (run or compare) and check that their scenarios can share one report."""
+def load_inputs(folders: Sequence[str | Path], allow_mixed: bool = False) -> ReportInputs:
+    """Read every folder (run, compare or capacity) and check that their scenarios can share one report.
+
+    A capacity folder whose scenarios are not those of the runs (another name, or the same name
+    with a different model) is refused unless ``allow_mixed``; then a warning says so in the report.
+    """
     if not folders:
         raise ScenarioError([Issue("report", None, "", "no result folder given")])
     inputs = ReportInputs([Path(f) for f in folders])
@@ -107,6 +119,14 @@ def load_inputs(folders: Sequence[str | Path]) -> ReportInputs:
     if tables:
         inputs.comparison = pd.concat(tables, ignore_index=True)
     check_compatible(inputs.runs, inputs.labels)
+    if inputs.capacity_table is None and inputs.capacity:
+        inputs.capacity_table = _table_of_results(inputs.capacity)
+    for problem in capacity_mismatches(inputs):
+        if not allow_mixed:
+            raise ScenarioError(
+                [Issue("report", None, "", problem["text"] + "; give --allow-mixed to report them together")]
+            )
+        inputs.warnings.append(problem)
     return inputs
 
 
@@ -143,6 +163,10 @@ def _load_studies(folder: Path, inputs: ReportInputs) -> None:
     if (folder / "capacity.json").is_file():
         data = read_json(folder, "capacity.json")
         inputs.capacity.extend(data if isinstance(data, list) else [data])
+    if (folder / "capacity.csv").is_file():
+        table = pd.read_csv(folder / "capacity.csv").assign(_folder=str(folder))
+        frames = [f for f in (inputs.capacity_table, table) if f is not None]
+        inputs.capacity_table = pd.concat(frames, ignore_index=True)
     if (folder / "sensitivity.csv").is_file():
         table = pd.read_csv(folder / "sensitivity.csv")
         if not table.empty:
@@ -170,3 +194,54 @@ def check_compatible(runs: Sequence[RunFolder], labels: Sequence[str]) -> None:
                     )
                 ]
             )
+
+
+def capacity_mismatches(inputs: ReportInputs) -> list[dict[str, str]]:
+    """Each capacity search made on a scenario that is not one of the runs' (by name, then by model).
+
+    Every entry has ``kind`` (``other``: no run has that scenario; ``model``: a run has the name
+    but another model), ``name``, ``names`` (the runs' scenarios) and ``text`` (in English).
+    """
+    runs = {run.name: model_fingerprint(run.scenario) for run in inputs.runs}
+    names = ", ".join(runs)
+    problems: dict[str, dict[str, str]] = {}
+    for res in inputs.capacity:
+        name, fingerprint = str(res.get("scenario")), res.get("scenario_fingerprint")
+        if name not in runs:
+            text = f"the capacity search of {name} is not on a scenario of this report ({names})"
+            problems[name] = {"kind": "other", "name": name, "names": names, "text": text}
+        elif fingerprint and fingerprint != runs[name]:
+            text = f"the capacity search of {name} was made on a different model of {name} than the runs"
+            problems[name] = {"kind": "model", "name": name, "names": names, "text": text}
+    return list(problems.values())
+
+
+def _table_of_results(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """The capacity table of a ``capacity.json`` written before ``capacity.csv`` existed (no paired ratios)."""
+    nan = float("nan")
+    rows = []
+    for r in results:
+        low, high = r.get("capacity_ci") or (nan, nan)
+        mlow, mhigh = r.get("multiplier_ci") or (nan, nan)
+        scale = str(r.get("scale", "all"))
+        rows.append(
+            {
+                "scenario": r.get("scenario"),
+                "unit": "province" if scale == "all" else scale,
+                "method": "all gates scaled together" if scale == "all" else "gate",
+                "demand_per_day": r.get("base_demand_per_day", nan),
+                "capacity_per_day": r.get("capacity_per_day", nan),
+                "capacity_ci_low": low,
+                "capacity_ci_high": high,
+                "ratio_to_demand": r.get("multiplier", nan),
+                "ratio_to_demand_ci_low": mlow,
+                "ratio_to_demand_ci_high": mhigh,
+                "binding_stage": r.get("bottleneck", ""),
+                "found": bool(r.get("found", True)),
+                "vs_baseline": nan,
+                "vs_baseline_ci_low": nan,
+                "vs_baseline_ci_high": nan,
+                "note": "" if r.get("found", True) else str(r.get("message", "")),
+            }
+        )
+    return pd.DataFrame(rows)

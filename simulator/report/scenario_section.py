@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import shlex
-from collections import defaultdict
 from typing import Any
 
 from simulator.experiments.folders import RunFolder
-from simulator.report.html import Raw, breakable, bullets, compact, esc, para, table
+from simulator.report.html import Raw, bullets, compact, esc, para, table
 from simulator.report.i18n import fmt_date, fmt_number, fmt_percent, t, t_or
 from simulator.report.inputs import ReportInputs
-from simulator.report.tags import SourceTags, overrides_from_command, read_source_tags, value_at
+from simulator.report.tags import overrides_from_command
 
-__all__ = ["method_section", "scenario_section"]
+__all__ = ["dist_text", "method_section", "scenario_section"]
 
 
 def _h(level: int, text: str, anchor: str = "") -> str:
@@ -26,7 +25,6 @@ def _h(level: int, text: str, anchor: str = "") -> str:
 def scenario_section(inp: ReportInputs, lang: str) -> str:
     """Per scenario: gates, stages, flows (the first in full, the others as changes), levers, tags."""
     parts = [_h(2, t("h.scenario", lang), "scenario")]
-    seen: dict[tuple[str, str], str] = {}
     for i, (label, run) in enumerate(zip(inp.labels, inp.runs)):
         parts.append(_h(3, f"{t('lbl.scenario', lang)}: {label}"))
         if run.scenario.get("description"):
@@ -35,16 +33,8 @@ def scenario_section(inp: ReportInputs, lang: str) -> str:
             parts += [_h(4, t("h.gates", lang)), _gates_table(run, lang)]
             parts += [_h(4, t("h.stages", lang)), _stages_table(run, lang)]
             parts += [_h(4, t("h.flows", lang)), _flows_table(run, lang)]
-        else:
-            parts.append(_changes(inp.labels[0], inp.runs[0], run, lang))
         parts += [_h(4, t("h.levers", lang)), _levers(run, lang)]
-        tags = read_source_tags(run.manifest, inp.scenario_index[i])
-        source = (tags.status, tags.path)
-        if tags.status == "ok" and source in seen:
-            parts.append(para(t("msg.same_tags", lang, name=seen[source]), "note"))
-            continue
-        seen.setdefault(source, label)
-        parts += _tag_blocks(tags, run, lang)
+    parts.append(para(t("msg.appendix_ref", lang), "note"))
     return "<section>" + "".join(parts) + "</section>"
 
 
@@ -57,7 +47,7 @@ def _gates_table(run: RunFolder, lang: str) -> Raw:
     return table(head, rows, numeric=[2, 3, 4])
 
 
-def _dist_text(spec: dict[str, Any], lang: str) -> str:
+def dist_text(spec: dict[str, Any], lang: str) -> str:
     """``triangular: low 2, mode 3, high 5`` (minutes); an empirical distribution by its size and mean."""
     name = str(spec.get("dist"))
     if name == "empirical":
@@ -87,16 +77,16 @@ def _service_text(st: dict[str, Any], lang: str) -> str:
     """The service time of a plain stage, or the officer time per channel of a customs stage."""
     channels = st.get("channels")
     if channels:
-        text = "; ".join(f"{c}: {_dist_text(d, lang)}" for c, d in channels["service"].items())
+        text = "; ".join(f"{c}: {dist_text(d, lang)}" for c, d in channels["service"].items())
         if channels.get("red_scan_share"):
             text += f"; red scanned {fmt_percent(channels['red_scan_share'], lang, 0)}"
     else:
-        text = _dist_text(st["service"], lang) if st.get("service") else "–"
+        text = dist_text(st["service"], lang) if st.get("service") else "–"
     if st.get("service_by_class"):
         text += " (+ " + ", ".join(st["service_by_class"]) + ")"
     hold = st.get("lab_hold")
     if hold:
-        text += f"; lab {fmt_percent(hold['probability'], lang, 0)}: {_dist_text(hold['time'], lang)}"
+        text += f"; lab {fmt_percent(hold['probability'], lang, 0)}: {dist_text(hold['time'], lang)}"
     return text
 
 
@@ -144,25 +134,6 @@ def _flows_table(run: RunFolder, lang: str) -> Raw:
     return table([t(k, lang) for k in keys], rows, numeric=[3], cls="long", widths=(11, 9, 10, 8, 37, 25))
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict) and data:
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: data}
-
-
-def _changes(base_label: str, base: RunFolder, run: RunFolder, lang: str) -> Raw:
-    """The values that differ from the first scenario (name and provenance left out), at most 40."""
-    a, b = _flatten(base.scenario), _flatten(run.scenario)
-    skip = ("name", "description", "provenance")
-    keys = [k for k in dict.fromkeys([*a, *b]) if not k.startswith(skip) and a.get(k) != b.get(k)]
-    items = [f"{k}: {compact(a.get(k, '–'))} → {compact(b.get(k, '–'))}" for k in keys[:40]]
-    more = [f"… (+{len(keys) - 40})"] if len(keys) > 40 else []
-    return Raw(para(t("msg.changes", lang, base=base_label)) + bullets([*items, *more]) if items else "")
-
-
 def _levers(run: RunFolder, lang: str) -> Raw:
     steps = [compact(p, 200) for p in run.scenario.get("provenance") or []]
     levers = run.scenario.get("levers")
@@ -174,41 +145,6 @@ def _levers(run: RunFolder, lang: str) -> Raw:
         items = ", ".join(f"{k}={v}" for k, v in overrides.items())
         parts.append(para(t("msg.overrides", lang, items=items)))
     return Raw("".join(parts))
-
-
-def _tag_blocks(tags: SourceTags, run: RunFolder, lang: str) -> list[str]:
-    """The key-parameter table with tags, and the assumptions list (or why there are none)."""
-    head = [_h(4, t("h.parameters", lang))]
-    if tags.status != "ok":
-        key = {"no_path": "msg.tags_no_path", "unreadable": "msg.tags_unreadable", "no_tags": "msg.tags_none"}
-        message = para(t(key[tags.status], lang, path=tags.path))
-        return [*head, message, _h(4, t("h.assumptions", lang)), message]
-    c = tags.counts()
-    counts = t("msg.tag_counts", lang, s=c["S"], i=c["I"], a=c["A"])
-    overrides = overrides_from_command(run.manifest.get("command"))
-    rows = []
-    for v in tags.values:
-        label = t(f"tag.{v.tags[0]}", lang) + "".join(f" +[{x}]" for x in v.tags[1:])
-        if any(v.path == o or v.path.startswith(o + ".") or o.startswith(v.path + ".") for o in overrides):
-            label += " — " + t("tag.override", lang)
-        resolved = value_at(run.scenario, v.path)
-        rows.append([breakable(v.path), compact(resolved) if resolved is not None else v.written, label, v.note])
-    head += [para(t("msg.tags_read", lang, path=tags.path, counts=counts), "note")]
-    keys = ("lbl.parameter", "lbl.value", "lbl.tag", "lbl.note")
-    head.append(table([t(k, lang) for k in keys], rows, cls="long", widths=(30, 22, 13, 35)))
-    return [*head, _h(4, t("h.assumptions", lang)), _assumptions(tags, lang)]
-
-
-def _assumptions(tags: SourceTags, lang: str) -> Raw:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for v in tags.values:
-        if "A" in v.tags:
-            note = v.note.strip()
-            groups[t("msg.assumed_bare", lang) if note in ("[A]", "") else note].append(v.path)
-    if not groups:
-        return para(t("msg.no_assumptions", lang))
-    items = [Raw(f"<b>{esc(note)}</b>: {esc(', '.join(paths))}") for note, paths in groups.items()]
-    return Raw(para(t("msg.assumptions_intro", lang), "note") + bullets(items))
 
 
 # --------------------------------------------------------------------------------------------- method

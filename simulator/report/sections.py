@@ -12,7 +12,6 @@ from simulator.experiments.folders import RunFolder
 from simulator.report.html import (
     PERCENT_KPIS,
     Raw,
-    bullets,
     esc,
     kpi_ci,
     kpi_decimals,
@@ -24,7 +23,7 @@ from simulator.report.html import (
 from simulator.report.i18n import fmt_number, fmt_percent, kpi_name, t
 from simulator.report.inputs import ReportInputs
 
-__all__ = ["results_section", "summary_section"]
+__all__ = ["diff_sentences", "results_section", "run_facts", "unstable_sentences"]
 
 DIFF_KPIS = VIEWS["key_differences"]  # the key differences are the KPIs of the forest plot, in the same order
 SCOPE_KPIS = VIEWS["scope"]
@@ -44,75 +43,6 @@ def _named(inp: ReportInputs) -> Iterator[tuple[str, RunFolder]]:
 # --------------------------------------------------------------------------------------------- summary
 
 
-def summary_section(inp: ReportInputs, lang: str) -> str:
-    """Capacity, the key differences (or key findings of the runs) and the overload warnings."""
-    parts = [_h(2, t("h.summary", lang), "summary"), _h(3, t("h.capacity", lang))]
-    parts += [para(s) for s in _capacity_sentences(inp, lang)]
-    if inp.comparison is not None:
-        parts += [_h(3, t("h.key_differences", lang)), bullets(_diff_sentences(inp.comparison, lang), "findings")]
-    else:
-        parts += [_h(3, t("h.key_findings", lang)), bullets(_run_facts(inp, lang), "findings")]
-    parts += [para(s, "warn") for s in _unstable_sentences(inp, lang)]
-    return "<section>" + "".join(parts) + "</section>"
-
-
-def _capacity_sentences(inp: ReportInputs, lang: str) -> list[str]:
-    """From ``capacity.json`` when there is one, else the cleared-per-day mean of each run."""
-    if not inp.capacity:
-        return [
-            t(
-                "msg.no_capacity",
-                lang,
-                scenario=label,
-                value=kpi_number("throughput_per_day", (_kpi(run, "all") or {}).get("mean"), lang),
-                ci=kpi_range("throughput_per_day", _kpi(run, "all"), lang),
-            )
-            for label, run in _named(inp)
-        ]
-    out = []
-    for res in inp.capacity:
-        if not res.get("found", True):
-            out.append(_capacity_failure(res, lang))
-            continue
-        low, high = res["capacity_ci"]
-        text = t(
-            "msg.capacity",
-            lang,
-            scenario=res["scenario"],
-            capacity=fmt_number(res["capacity_per_day"], lang, 0),
-            ci=t("ci.range", lang, low=fmt_number(low, lang, 0), high=fmt_number(high, lang, 0)),
-            multiplier=fmt_number(res["multiplier"], lang, 2),
-            target=res["target"],
-            bottleneck=res["bottleneck"],
-            utilisation=fmt_percent(res.get("bottleneck_utilisation"), lang, 0),
-        )
-        if not res.get("met_at_base", True):
-            text += " " + t("msg.capacity_not_met", lang, scenario=res["scenario"], target=res["target"])
-        out.append(text)
-    return out
-
-
-def _capacity_failure(res: dict[str, Any], lang: str) -> str:
-    """Why a scenario has no capacity: the target is still met, or missed, at the last demand tried."""
-    f = res.get("failure", {})
-    values = {
-        "scenario": res["scenario"],
-        "target": res["target"],
-        "multiplier": fmt_number(f.get("multiplier"), lang, 4),
-        "demand": fmt_number(f.get("demand_per_day"), lang, 0),
-        "scale": res["scale"],
-    }
-    if f.get("above"):
-        return t("msg.capacity_above", lang, **values)
-    kpi = res.get("target_kpi", "")
-    value = kpi_ci(kpi, f.get("kpi"), lang) if kpi else ""
-    text = t("msg.capacity_below", lang, kpi=kpi_name(kpi, lang) if kpi else "", value=value, **values)
-    if f.get("overloaded"):
-        where = ", ".join(_where(scope, key, lang) for scope, key in f["overloaded"])
-        text += " " + t("msg.capacity_overloaded", lang, where=where)
-    return text
-
-
 def _kpi(run: RunFolder, scope: str, key: str = "", kpi: str = "throughput_per_day") -> dict[str, Any] | None:
     """``{mean, ci_low, ci_high}`` of a KPI from ``summary.json`` (None when absent)."""
     summary = run.summary
@@ -122,16 +52,28 @@ def _kpi(run: RunFolder, scope: str, key: str = "", kpi: str = "throughput_per_d
     return summary.get(section, {}).get(key, {}).get(kpi)
 
 
-def _diff_sentences(comparison: pd.DataFrame, lang: str) -> list[str]:
-    """Up to five whole-system differences of the main KPIs (significant first), topped up to three if needed."""
-    rows = comparison[(comparison.scope == "all") & comparison.diff_mean.notna()]
+def diff_sentences(inp: ReportInputs, lang: str) -> list[str]:
+    """Three to five key differences with their CIs, each naming its scope.
+
+    Up to three of the whole system (the main KPIs, significant first), then up to two of single
+    gates: the significant differences of the main KPIs with the largest relative change.
+    """
+    comparison = inp.comparison
+    assert comparison is not None
     rank = {k: i for i, k in enumerate(DIFF_KPIS)}
-    rows = rows.assign(
-        _sig=~_significant(rows), _rank=rows.kpi.map(lambda k: rank.get(k, len(rank))), _abs=-rows.rel_change.abs()
-    )
-    main = rows[rows.kpi.isin(rank)].sort_values(["_sig", "_rank"], kind="stable").head(5)
-    other = rows[~rows.kpi.isin(rank)].sort_values(["_sig", "_abs"], kind="stable").head(max(0, 3 - len(main)))
-    return [_diff_sentence(r, lang) for r in pd.concat([main, other]).itertuples(index=False)]
+    rows = comparison[comparison.diff_mean.notna()]
+    rows = rows.assign(_sig=~_significant(rows), _rank=rows.kpi.map(lambda k: rank.get(k, len(rank))))
+    rows = rows.assign(_abs=-rows.rel_change.abs())
+    overall = rows[(rows.scope == "all") & rows.kpi.isin(rank)].sort_values(["_sig", "_rank"], kind="stable").head(3)
+    gates = rows[(rows.scope == "gate") & rows.kpi.isin(rank) & ~rows._sig].sort_values("_abs", kind="stable")
+    chosen = pd.concat([overall, gates.head(max(2, 3 - len(overall)))])
+    return [_diff_sentence(r, _where_label(inp, r.scope, r.key, lang), lang) for r in chosen.itertuples(index=False)]
+
+
+def _where_label(inp: ReportInputs, scope: str, key: str, lang: str) -> str:
+    if scope == "all":
+        return t("lbl.all_gates", lang)
+    return _scope_label(inp.runs[0], scope, str(key), lang)
 
 
 def _significant(rows: pd.DataFrame) -> pd.Series:
@@ -144,28 +86,32 @@ def _diff_text(kpi: str, value: float, lang: str) -> str:
     return fmt_number(value, lang, kpi_decimals(kpi))
 
 
-def _diff_sentence(r: Any, lang: str) -> str:
+def _diff_sentence(r: Any, where: str, lang: str) -> str:
     diff = float(r.diff_mean)
     direction = "msg.diff_higher" if diff > 0 else "msg.diff_lower" if diff < 0 else "msg.diff_equal"
     base = float(r.base_mean)
     relative = fmt_percent(diff / base, lang, 1) if base == base and base != 0 else "–"
     significant = str(r.significant).lower() in ("true", "1", "yes")
-    return t(
-        "msg.diff_sentence",
-        lang,
-        kpi=kpi_name(r.kpi, lang),
-        alternative=r.alternative,
-        direction=t(direction, lang),
-        base=r.base,
-        diff=_diff_text(r.kpi, abs(diff), lang),
-        relative=("+" if diff > 0 else "") + relative,
-        low=_diff_text(r.kpi, r.diff_ci_low, lang),
-        high=_diff_text(r.kpi, r.diff_ci_high, lang),
-        significance=t("msg.significant" if significant else "msg.not_significant", lang),
+    return (
+        where
+        + ": "
+        + t(
+            "msg.diff_sentence",
+            lang,
+            kpi=kpi_name(r.kpi, lang),
+            alternative=r.alternative,
+            direction=t(direction, lang),
+            base=r.base,
+            diff=_diff_text(r.kpi, abs(diff), lang),
+            relative=("+" if diff > 0 else "") + relative,
+            low=_diff_text(r.kpi, r.diff_ci_low, lang),
+            high=_diff_text(r.kpi, r.diff_ci_high, lang),
+            significance=t("msg.significant" if significant else "msg.not_significant", lang),
+        )
     )
 
 
-def _run_facts(inp: ReportInputs, lang: str) -> list[str]:
+def run_facts(inp: ReportInputs, lang: str) -> list[str]:
     """Cleared per day, mean and p95 time in system, backlog and the busiest stage, with their CIs."""
     several = len(inp.runs) > 1
     facts = []
@@ -273,7 +219,7 @@ def _where(scope: str, key: str, lang: str) -> str:
     return t(f"where.{scope}", lang, name=key) if scope != "all" else t("where.all", lang)
 
 
-def _unstable_sentences(inp: ReportInputs, lang: str) -> list[str]:
+def unstable_sentences(inp: ReportInputs, lang: str) -> list[str]:
     out = []
     for label, scope, key, entry in _flagged(inp):
         g = entry.get("backlog_growth_per_day", {})
@@ -395,5 +341,5 @@ def _stability_block(inp: ReportInputs, lang: str) -> Raw:
         for label, scope, key, e in flagged
     ]
     head = [t("lbl.scenario", lang), t("lbl.where", lang), t("lbl.growth", lang)]
-    warnings = "".join(para(s, "warn") for s in _unstable_sentences(inp, lang))
+    warnings = "".join(para(s, "warn") for s in unstable_sentences(inp, lang))
     return Raw(table(head, rows, numeric=[2]) + warnings + undecided)

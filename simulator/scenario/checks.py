@@ -27,6 +27,8 @@ def cross_check(sc: Scenario) -> Iterator[Problem]:
     yield from _check_calendar(sc, classes)
     yield from _check_fees(sc, classes)
     yield from _check_total_demand(sc)
+    if sc.claim is not None and sc.claim.scope != "province" and sc.claim.scope not in sc.gates:
+        yield ("claim", "scope"), f"no gate '{sc.claim.scope}' (use 'province' or one of {', '.join(sc.gates)})"
 
 
 def _peak_factor(sc: Scenario, gname: str, flow: Flow) -> float:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
+from simulator.scenario.claim import Claim
 from simulator.scenario.lever_params import LeverSpec
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
@@ -41,6 +42,7 @@ __all__ = [
     "WEEKDAYS",
     "Calendar",
     "CargoClass",
+    "Claim",
     "Channels",
     "Closure",
     "CrossCheckError",
@@ -174,6 +176,7 @@ class Scenario(Frozen):
     calendar: Calendar = Field(default_factory=Calendar)
     fees: Fees | None = None
     reporting: Reporting = Field(default_factory=Reporting)
+    claim: Claim | None = Field(None, description="what a proposal claims for capacity (simulator.scenario.claim)")
     levers: tuple[LeverSpec, ...] = Field(
         default_factory=tuple,
         description="smart-gate levers to apply, in order: {lever: NAME, PARAM: VALUE, ...} (docs/levers.md); "
