@@ -3,7 +3,7 @@
 The report never reruns the model and never imports SimPy: it reads ``run`` folders and
 ``compare`` folders (see :mod:`simulator.report.inputs`) and writes one HTML file whose CSS is
 inline and whose charts are embedded PNG ``data:`` URIs, so it can be mailed or archived as is
-and prints cleanly on A4. Sections: executive summary, scenario and proposal (with the
+and prints cleanly on A4. Sections: executive summary, value in money, scenario and proposal (with the
 [S]/[I]/[A] source tags of the scenario file), results with confidence intervals and charts,
 and the method as a STRESS-DES checklist, every value read from the files.
 
@@ -23,6 +23,7 @@ from simulator.report.charts import charts_html
 from simulator.report.html import CSS, esc
 from simulator.report.i18n import check_lang, t
 from simulator.report.inputs import ReportInputs, load_inputs
+from simulator.report.money import money_section
 from simulator.report.scenario_section import method_section, scenario_section
 from simulator.report.sections import results_section, summary_section
 
@@ -60,7 +61,7 @@ def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None
     names = ", ".join(inp.labels)
     created = max((str(r.manifest.get("created_utc", "")) for r in inp.runs), default="") or "–"
     folders = ", ".join(str(f) for f in inp.folders)
-    toc = [("summary", "h.summary"), ("scenario", "h.scenario"), ("results", "h.results")]
+    toc = [("summary", "h.summary"), ("money", "h.money"), ("scenario", "h.scenario"), ("results", "h.results")]
     toc += [("charts", "h.charts"), ("method", "h.method")]
     nav = "".join(f'<li><a href="#{anchor}">{esc(t(key, lang))}</a></li>' for anchor, key in toc)
     header = (
@@ -70,6 +71,7 @@ def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None
     )
     body = (
         summary_section(inp, lang)
+        + money_section(inp, lang)
         + scenario_section(inp, lang)
         + results_section(inp, lang, charts_html(inp, lang, saved_charts))
         + method_section(inp, lang)
