@@ -82,7 +82,9 @@ class MoneyTally:
         eco = self.lay.economics
         per_year = eco.days_per_year / ((self.t1 - self.t0) / DAY)
         d = self.days
-        waiting = d["in_system"] * eco.waiting_cost_vnd_per_truck_day + d["perishable"] * eco.reefer_fuel_vnd_per_truck_day
+        waiting = (
+            d["in_system"] * eco.waiting_cost_vnd_per_truck_day + d["perishable"] * eco.reefer_fuel_vnd_per_truck_day
+        )
         return {
             "waiting_cost_vnd_per_year": waiting * per_year,
             "perishable_loss_vnd_per_year": d["late"] * eco.perishable_loss_vnd_per_truck_day * per_year,
