@@ -21,7 +21,8 @@ Definitions (the measured window is ``[t0, t1)``: after the warm-up, to the hori
   window, and their maxima the largest level reached in it;
 * ``utilisation`` is the busy share of a stage's *open* server-time (at most 1 by
   construction); service that runs past closing is ``overtime_min`` (server-minutes over the
-  window), and ``busy_share_24h`` is the busy share of all hours.
+  window), and ``busy_share_24h`` is the busy share of all hours;
+* the money KPIs (per year) are defined in :mod:`simulator.analysis.money`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pandas as pd
 
 from simulator.analysis.groups import Groups, LiveTable, spread
 from simulator.analysis.levels import LevelFamily, Moves
+from simulator.analysis.money import MoneyTally
 from simulator.analysis.quantiles import EXACT_VALUES, Budget, GroupedQuantiles
 from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
 from simulator.analysis.schedules import OpenMinutes
@@ -146,6 +148,7 @@ class Reducer:
         self.g = {k: np.zeros(n_groups) for k in _GROUP_SUMS}
         self.s = {k: np.zeros(n_stages) for k in _STAGE_SUMS}
         self.fees_by_month: dict[tuple[int, str], np.ndarray] = {}
+        self.money = MoneyTally(lay, n_groups)
 
     # --- one window -------------------------------------------------------------------------
     def window(self, ev: WindowEvents) -> None:
@@ -337,6 +340,7 @@ class Reducer:
         self.g["tis_sum"] += np.bincount(g, weights=h, minlength=self.groups.n)
         self.tis.add(codes[measured], hours)
         self._perishable(codes, cols["cls"][idx], arrive, ev.exit_t - arrive)
+        self.money.add(codes, cols["cls"][idx], arrive, ev.exit_t)
         self.trs.exits(self.trucks, idx[measured], ev.exit_t[measured])
 
     def _perishable(self, codes: np.ndarray, cls: np.ndarray, arrive: np.ndarray, stay: np.ndarray) -> None:
@@ -403,6 +407,7 @@ class Reducer:
         codes = cols["codes"][live]
         self._count_groups("in_system_end", codes)
         self._perishable(codes, cols["cls"][live], cols["arrive"][live], np.full(int(live.sum()), np.nan))
+        self.money.add(codes, cols["cls"][live], cols["arrive"][live], np.full(int(live.sum()), self.t1))
 
 
 _GROUP_SUMS = (

@@ -84,6 +84,7 @@ def truck_values(r: Reducer) -> dict[str, np.ndarray]:
         "fees_vnd_per_day": (g["fee_i"] + g["fee_t"]) / days,
         "fees_vnd_infrastructure": g["fee_i"],
         "fees_vnd_transloading": g["fee_t"],
+        **r.money.values(g["fee_i"] + g["fee_t"]),
     }
 
 

@@ -47,7 +47,8 @@ class Kpi:
     level : {"truck", "stage"}
         Computed for truck groups (all, gate, direction, class, channel, mode) or per stage.
     unit : str
-        The unit, in English (``h``, ``min``, ``trucks/day``, ``trucks``, ``km``, ``share``, ``VND``).
+        The unit, in English (``h``, ``min``, ``trucks/day``, ``trucks``, ``km``, ``share``, ``VND``,
+        ``VND/year``).
     decimals : int
         Decimals shown (for a share: of its percentage).
     better : {"higher", "lower", "neither"}
@@ -158,6 +159,14 @@ _ALL: tuple[Kpi, ...] = (
        "Phí sử dụng kết cấu hạ tầng trong {n} ngày đo (đồng)", "infrastructure fees over {n} days (VND)"),
     _k("fees_vnd_transloading", "truck", "VND", 0, "neither", "Transloading fees, total over {n} measured days (VND)",
        "Phí sang tải trong {n} ngày đo (đồng)", "transloading fees over {n} days (VND)"),
+    _k("waiting_cost_vnd_per_year", "truck", "VND/year", 0, "lower",
+       "Waiting cost of trucks, per year (VND/year)", "Chi phí chờ của xe, mỗi năm (đồng/năm)",
+       "waiting cost per year"),
+    _k("perishable_loss_vnd_per_year", "truck", "VND/year", 0, "lower",
+       "Perishable loss beyond the threshold, per year (VND/year)",
+       "Tổn thất hàng dễ hư hỏng quá ngưỡng, mỗi năm (đồng/năm)", "perishable loss per year"),
+    _k("fees_vnd_per_year", "truck", "VND/year", 0, "neither", "Fees, per year (VND/year)",
+       "Phí thu, mỗi năm (đồng/năm)", "fees per year"),
     _k("visits_per_day", "stage", "trucks/day", 1, "neither", "Visits per day", "Lượt xe mỗi ngày",
        "visits per day"),
     _k("wait_min_mean", "stage", "min", 1, "lower", "Wait, mean (min)", "Thời gian chờ, trung bình (phút)",
@@ -244,6 +253,8 @@ VIEWS: dict[str, tuple[str, ...]] = {
     ),
     # the report's and the terminal's stage tables
     "stage": ("utilisation", "wait_min_mean", "wait_min_p95", "queue_mean"),
+    # value in money (simulator.analysis.money): the report's money table and the terminal's money tables
+    "money": ("waiting_cost_vnd_per_year", "perishable_loss_vnd_per_year", "fees_vnd_per_year"),
 }
 
 

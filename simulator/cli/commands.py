@@ -200,6 +200,9 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
         if sep == "\n" or len(fitted_tables(title, label, columns, console.width)) == 1:
             break
     print_table(console, title, label, columns)
+    from simulator.cli.money import print_money_summary
+
+    print_money_summary(console, results, scenario)
     _print_stability(console, results)
     util = busiest_stages(summary)
     rows = []

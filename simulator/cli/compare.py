@@ -109,8 +109,11 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         if sweep is not None:
             _print_sweep(console, result)
         else:
+            from simulator.cli.money import print_money_differences
+
             for alt in result.alternatives:
                 _print_differences(console, result, alt)
+                print_money_differences(console, result, alt)
         _print_bottlenecks(console, result)
         note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
         console.print(f"results in [bold]{plain(out)}[/bold]{plain(note)}")

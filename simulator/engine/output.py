@@ -24,6 +24,7 @@ from simulator.scenario.types import parse_clock
 
 if TYPE_CHECKING:
     from simulator.engine.plant import Plant
+    from simulator.scenario.economics import Economics
     from simulator.scenario.models import Scenario
 
 __all__ = ["RunLayout", "RunOutput", "layout_of"]
@@ -47,6 +48,7 @@ class RunLayout:
     class_perishable: np.ndarray
     backlog_clock_min: float
     perishable_threshold_h: float
+    economics: Economics
     period_days: int
     stage_names: tuple[str, ...]
     stage_gate: np.ndarray
@@ -80,6 +82,7 @@ def layout_of(sc: Scenario, plant: Plant, flow_keys: Sequence[tuple[str, str]], 
         class_perishable=np.array([c.perishable for c in sc.cargo_classes.values()], dtype=bool),
         backlog_clock_min=float(parse_clock(sc.reporting.backlog_clock)),
         perishable_threshold_h=sc.reporting.perishable_threshold_h,
+        economics=sc.economics,
         period_days=sc.period_days(),
         **plant.describe(gate_names),
     )

@@ -19,7 +19,7 @@ from simulator.report.inputs import ReportInputs
 from simulator.report.sections import diff_sentences, run_facts, unstable_sentences
 from simulator.report.tags import scenario_paths
 
-__all__ = ["CAPACITY_HEADING", "answer_section", "claim_verdict", "money_section"]
+__all__ = ["CAPACITY_HEADING", "answer_section", "claim_verdict"]
 
 CAPACITY_HEADING = {"en": "Capacity by gate", "vi": "Năng lực thông quan theo cửa khẩu"}
 PROVINCE = "province"
@@ -228,7 +228,3 @@ def _claim_sentences(inp: ReportInputs, lang: str) -> list[str]:
         )
     return out
 
-
-def money_section(inp: ReportInputs, lang: str) -> str:
-    """The money table of page 1 (filled in when the economics KPIs are in the runs)."""
-    return ""

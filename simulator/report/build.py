@@ -20,12 +20,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from simulator.experiments.files import atomic_write_text
-from simulator.report.answer import answer_section, money_section
+from simulator.report.answer import answer_section
 from simulator.report.appendix import appendix_section
 from simulator.report.charts import charts_html
 from simulator.report.html import CSS, esc
 from simulator.report.i18n import check_lang, t
 from simulator.report.inputs import ReportInputs, load_inputs
+from simulator.report.money import money_section
 from simulator.report.scenario_section import method_section, scenario_section
 from simulator.report.sections import results_section
 
@@ -78,9 +79,10 @@ def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None
     )
     contents = f'<nav class="contents"><b>{esc(t("h.contents", lang))}</b>: {nav}</nav>'
     body = (
-        answer_section(inp, lang, money_section(inp, lang))
+        answer_section(inp, lang, money_section(inp, lang, whole_system_only=True, level=3))
         + contents
         + results_section(inp, lang, charts_html(inp, lang, saved_charts))
+        + money_section(inp, lang)
         + scenario_section(inp, lang)
         + method_section(inp, lang)
         + appendix_section(inp, lang)

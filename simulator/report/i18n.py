@@ -57,6 +57,37 @@ _EN: dict[str, str] = {
     "h.stability": "Overload check",
     "h.charts": "Charts",
     "h.per_scenario": "Run settings and provenance per scenario",
+    # value in money (simulator.report.money)
+    "h.money": "Value in money",
+    "msg.money_caveat": (
+        "An appraisal input, not a cost–benefit analysis: no capital or operating costs of the proposal are modelled."
+    ),
+    "msg.money_absent": (
+        "The result folders hold no money indicators (they were written before these indicators existed); "
+        "run the scenarios again to get them."
+    ),
+    "lbl.money_value": "{scenario}: mean [95% CI] ({unit})",
+    "lbl.money_difference": "{alternative} − {base}: paired difference [95% CI] ({unit})",
+    "unit.million_vnd_year": "million VND/year",
+    "unit.billion_vnd_year": "billion VND/year",
+    "msg.money_note": (
+        "Waiting cost: every truck-day spent in the system within the measured days (trucks still waiting at the "
+        "end included), plus reefer fuel for perishable cargo; perishable loss: the truck-days perishable trucks "
+        "spend beyond the threshold; fees: those of the trucks that left in the measured days. Each total is "
+        "scaled from the measured days to a year."
+    ),
+    "msg.money_note_compare": (
+        "Waiting cost: every truck-day spent in the system within the measured days (trucks still waiting at the "
+        "end included), plus reefer fuel for perishable cargo; perishable loss: the truck-days perishable trucks "
+        "spend beyond the threshold; fees: those of the trucks that left in the measured days. Each total is "
+        "scaled from the measured days to a year. Differences are paired on common random numbers; "
+        "* marks a difference whose 95% CI excludes 0."
+    ),
+    "msg.money_units": (
+        "Unit values (the scenario's economics block): waiting {waiting} VND per truck-day; reefer fuel {reefer} VND "
+        "per truck-day of perishable cargo; perishable loss {loss} VND per truck-day beyond {threshold} h; "
+        "{days} days per year."
+    ),
     # table headers and labels
     "lbl.scenario": "Scenario",
     "lbl.description": "Description",
@@ -395,6 +426,36 @@ _VI: dict[str, str] = {
     "h.stability": "Kiểm tra quá tải",
     "h.charts": "Biểu đồ",
     "h.per_scenario": "Thiết lập chạy và nguồn gốc theo từng kịch bản",
+    # giá trị bằng tiền (simulator.report.money)
+    "h.money": "Giá trị bằng tiền",
+    "msg.money_caveat": (
+        "Đây là số liệu đầu vào cho thẩm định, không phải phân tích chi phí – lợi ích: chi phí đầu tư và chi phí "
+        "vận hành của đề xuất không được mô hình hóa."
+    ),
+    "msg.money_absent": (
+        "Các thư mục kết quả không có chỉ tiêu bằng tiền (được tạo trước khi có các chỉ tiêu này); "
+        "hãy chạy lại các kịch bản để có chúng."
+    ),
+    "lbl.money_value": "{scenario}: trung bình [KTC 95%] ({unit})",
+    "lbl.money_difference": "{alternative} − {base}: chênh lệch theo cặp [KTC 95%] ({unit})",
+    "unit.million_vnd_year": "triệu đồng/năm",
+    "unit.billion_vnd_year": "tỷ đồng/năm",
+    "msg.money_note": (
+        "Chi phí chờ: mọi ngày-xe trong hệ thống trong các ngày đo (kể cả xe còn chờ lúc kết thúc), cộng nhiên liệu "
+        "chạy lạnh cho hàng dễ hư hỏng; tổn thất hàng dễ hư hỏng: số ngày-xe vượt ngưỡng của xe hàng dễ hư hỏng; "
+        "phí: phí của các xe rời đi trong các ngày đo. Mỗi tổng được quy từ các ngày đo ra một năm."
+    ),
+    "msg.money_note_compare": (
+        "Chi phí chờ: mọi ngày-xe trong hệ thống trong các ngày đo (kể cả xe còn chờ lúc kết thúc), cộng nhiên liệu "
+        "chạy lạnh cho hàng dễ hư hỏng; tổn thất hàng dễ hư hỏng: số ngày-xe vượt ngưỡng của xe hàng dễ hư hỏng; "
+        "phí: phí của các xe rời đi trong các ngày đo. Mỗi tổng được quy từ các ngày đo ra một năm. Chênh lệch "
+        "được ghép cặp trên cùng số ngẫu nhiên; dấu * đánh dấu chênh lệch có KTC 95% không chứa 0."
+    ),
+    "msg.money_units": (
+        "Đơn giá (khối economics của kịch bản): chi phí chờ {waiting} đồng mỗi ngày-xe; nhiên liệu chạy lạnh "
+        "{reefer} đồng mỗi ngày-xe hàng dễ hư hỏng; tổn thất hàng dễ hư hỏng {loss} đồng mỗi ngày-xe quá {threshold} "
+        "giờ; {days} ngày mỗi năm."
+    ),
     "lbl.scenario": "Kịch bản",
     "lbl.description": "Mô tả",
     "lbl.gate": "Cửa khẩu",

@@ -10,6 +10,7 @@ __all__ = ["ANSWER_EN", "ANSWER_VI"]
 ANSWER_EN: dict[str, str] = {
     "h.answer": "The answer",
     "h.appendix": "Appendix: scenario parameters in full",
+    "h.money_by_gate": "Value in money, gate by gate",
     "lbl.province": "Province (all gates)",
     "lbl.all_gates": "All gates",
     "lbl.not_found": "not found",
@@ -73,6 +74,7 @@ ANSWER_EN: dict[str, str] = {
 ANSWER_VI: dict[str, str] = {
     "h.answer": "Câu trả lời",
     "h.appendix": "Phụ lục: toàn bộ tham số kịch bản",
+    "h.money_by_gate": "Giá trị bằng tiền theo từng cửa khẩu",
     "lbl.province": "Toàn tỉnh (mọi cửa khẩu)",
     "lbl.all_gates": "Mọi cửa khẩu",
     "lbl.not_found": "không tìm được",

@@ -4,7 +4,8 @@ This module only describes a scenario; it never touches SimPy. Loading YAML file
 ``extends:`` and ``--set`` live in :mod:`simulator.scenario.loader`. Times are in minutes unless
 a key says otherwise (``_h``, ``_per_day``). Stage parts live in
 :mod:`simulator.scenario.stage`, dated data and fees in :mod:`simulator.scenario.calendar`,
-and the checks across sections in :mod:`simulator.scenario.checks`.
+the money unit values in :mod:`simulator.scenario.economics`, and the checks across sections
+in :mod:`simulator.scenario.checks`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
+from simulator.scenario.economics import Economics
 from simulator.scenario.lever_params import LeverSpec
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
@@ -48,6 +50,7 @@ __all__ = [
     "CrossCheckError",
     "Disruption",
     "Diversion",
+    "Economics",
     "FeeRegime",
     "Fees",
     "Flow",
@@ -177,6 +180,9 @@ class Scenario(Frozen):
     fees: Fees | None = None
     reporting: Reporting = Field(default_factory=Reporting)
     claim: Claim | None = Field(None, description="what a proposal claims for capacity (simulator.scenario.claim)")
+    economics: Economics = Field(
+        default_factory=Economics, description="unit values of the money KPIs (VND per truck-day); all defaults"
+    )
     levers: tuple[LeverSpec, ...] = Field(
         default_factory=tuple,
         description="smart-gate levers to apply, in order: {lever: NAME, PARAM: VALUE, ...} (docs/levers.md); "
