@@ -11,6 +11,7 @@ from matplotlib.patches import Patch
 from simulator.experiments.folders import RunFolder
 from simulator.report.i18n import check_lang, fmt_date, fmt_number, t
 from simulator.report.plots_base import RUN_COLORS, _band, _localise, new_figure, styled
+from simulator.report.texts import text
 from simulator.scenario.spans import CalendarSpan, calendar_spans
 
 __all__ = ["backlog_over_time"]
@@ -22,16 +23,17 @@ DISRUPTION_COLORS = ("tab:orange", "goldenrod", "tab:olive", "darkorange")
 def _span_label(span: CalendarSpan, lang: str) -> str:
     """Legend text of a closure or disruption: its name (or side) and, for a disruption, its effect."""
     side = t(f"side.{span.side}", lang)
+    name = text(span, "name", lang)
     if span.kind == "closure":
-        return t("chart.closure", lang, name=span.name) if span.name else t("chart.closure.unnamed", lang, side=side)
+        return t("chart.closure", lang, name=name) if name else t("chart.closure.unnamed", lang, side=side)
     effects = [t("chart.disruption.closed", lang)] if span.closed else []
     if span.cap_per_day is not None:
         effects.append(t("chart.cap.day", lang, n=fmt_number(span.cap_per_day, lang, 0)))
     if span.cap_per_hour is not None:
         effects.append(t("chart.cap.hour", lang, n=fmt_number(span.cap_per_hour, lang, 0)))
     effect = ", ".join(effects)
-    if span.name:
-        return t("chart.disruption", lang, name=span.name, effect=effect)
+    if name:
+        return t("chart.disruption", lang, name=name, effect=effect)
     return t("chart.disruption.unnamed", lang, side=side, effect=effect)
 
 
@@ -117,7 +119,8 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
     )
     warmup = runs[0].summary["warmup_days"]
     for row, gate in enumerate(gates):
-        display = runs[0].scenario["gates"][gate].get("name") or gate
+        spec = runs[0].scenario["gates"][gate]
+        display = spec.get(f"name_{lang}") or spec.get("name") or gate
         for col, (metric, ylabel) in enumerate(columns):
             ax = axes[row, col]
             for colour, run in zip(RUN_COLORS * len(runs), runs):

@@ -150,6 +150,7 @@ class Gate(Frozen):
     """A border gate: its yards, stages, scanners and flows of trucks."""
 
     name: Text = Field("", description="display name, e.g. 'Hữu Nghị'")
+    name_vi: Text = Field("", description="Vietnamese display name when it differs (a proper name is kept as is)")
     description: Text = ""
     description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     utc_offset_h: UtcOffset | None = Field(None, description="clock of the gate; default: the run's")
@@ -175,8 +176,8 @@ class Scenario(Frozen):
     description: Text = ""
     description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     notes: tuple[Text, ...] = Field(default_factory=tuple, description="notes on the scenario, shown in the report")
-    notes_vi: FrozenMap[str, Text] = Field(
-        default_factory=dict, description="Vietnamese translation of each note, keyed by the English note"
+    notes_vi: tuple[Text, ...] = Field(
+        default_factory=tuple, description="Vietnamese translation of each note, in the order of notes"
     )
     run: RunSettings = Field(default_factory=RunSettings)
     cargo_classes: FrozenMap[Ident, CargoClass] = Field(min_length=1)
@@ -199,7 +200,8 @@ class Scenario(Frozen):
         from simulator.scenario.checks import cross_check
 
         problems = list(cross_check(self))
-        problems += [(("notes_vi", k), "translates no entry of notes") for k in self.notes_vi if k not in self.notes]
+        extra = range(len(self.notes), len(self.notes_vi))
+        problems += [(("notes_vi", i), f"translates no entry of notes (it has {len(self.notes)})") for i in extra]
         if problems:
             raise CrossCheckError(problems)
         return self
