@@ -38,7 +38,7 @@ from simulator.levers.catalog import (
 from simulator.levers.draft import LeverError, Path
 from simulator.levers.flows import appointments, autonomous_transport, two_way_carriage
 from simulator.scenario.errors import describe_error
-from simulator.scenario.lever_params import LeverSpec
+from simulator.scenario.lever_params import LeverSpec, LeverText
 from simulator.scenario.models import Scenario
 from simulator.scenario.types import CrossCheckError
 
@@ -127,7 +127,8 @@ def apply_lever(scenario: Scenario, spec: SpecLike, index: int = 0) -> Scenario:
     except LeverError as exc:
         raise LeverError([((*path, *p), m) for p, m in exc.problems]) from None
     entry = describe_lever(lever.lever, params)
-    return new.model_copy(update={"provenance": (*new.provenance, entry)})
+    text = LeverText(lever=lever.lever, entry=entry, description=lever.description, description_vi=lever.description_vi)
+    return new.model_copy(update={"provenance": (*new.provenance, entry), "lever_texts": (*new.lever_texts, text)})
 
 
 def apply_levers(scenario: Scenario, specs: Sequence[SpecLike] | None = None) -> Scenario:

@@ -83,6 +83,7 @@ def autonomous_transport(sc: Scenario, p: AutonomousTransport) -> Scenario:
             continue
         d.stage_data(g, p.stage)["modes"]["autonomous"] = {
             "description": "Autonomous container vehicles on a dedicated lane (lever autonomous_transport)",
+            "description_vi": "Xe container tự hành trên làn riêng (giải pháp autonomous_transport)",
             "servers": p.fleet,
             "service": cycle,
             "hours": list(p.hours),
@@ -132,7 +133,10 @@ def two_way_carriage(sc: Scenario, p: TwoWayCarriage) -> Scenario:
             d.fail(("stage",), msg)
             continue
         if mode is None:
-            mode = modes["through_driving"] = {"description": "Through-driving (lever two_way_carriage)"}
+            mode = modes["through_driving"] = {
+                "description": "Through-driving (lever two_way_carriage)",
+                "description_vi": "Xe chạy thẳng qua biên giới (giải pháp two_way_carriage)",
+            }
         if p.lanes is not None:
             mode["servers"] = p.lanes
         if p.drive_time is not None:

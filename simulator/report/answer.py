@@ -227,4 +227,3 @@ def _claim_sentences(inp: ReportInputs, lang: str) -> list[str]:
             )
         )
     return out
-

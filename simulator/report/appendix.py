@@ -14,8 +14,15 @@ from simulator.experiments.folders import RunFolder
 from simulator.report.html import Raw, bullets, esc, para, table
 from simulator.report.i18n import fmt_number, t
 from simulator.report.inputs import ReportInputs
-from simulator.report.scenario_section import dist_text
-from simulator.report.tags import SourceTags, overrides_from_command, read_source_tags, value_at
+from simulator.report.scenario_section import TEXT_KEYS, code_cell, dist_text, is_text_key
+from simulator.report.tags import (
+    SourceTags,
+    TaggedValue,
+    citations,
+    overrides_from_command,
+    read_source_tags,
+    value_at,
+)
 
 __all__ = ["appendix_section", "readable", "split_path"]
 
@@ -104,18 +111,19 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def _changes(base_label: str, base: RunFolder, run: RunFolder, lang: str) -> Raw:
     """The values that differ from the first scenario, as a table (gate, part, parameter, base, this)."""
     a, b = _flatten(base.scenario), _flatten(run.scenario)
-    skip = ("name", "description", "provenance", "claim", "notes")
-    keys = [k for k in dict.fromkeys([*a, *b]) if not k.startswith(skip) and a.get(k) != b.get(k)]
+    keys = [
+        k for k in dict.fromkeys([*a, *b]) if not is_text_key(k) and not k.startswith("claim") and a.get(k) != b.get(k)
+    ]
     if not keys:
         return Raw("")
-    rows = [[*split_path(k), readable(a.get(k), lang), readable(b.get(k), lang)] for k in keys]
+    rows = [[*map(code_cell, split_path(k)), readable(a.get(k), lang), readable(b.get(k), lang)] for k in keys]
     head = [t(k, lang) for k in ("lbl.gate", "lbl.part", "lbl.parameter", "lbl.baseline_value", "lbl.this_value")]
     intro = para(t("msg.changes_table", lang, base=base_label))
     return Raw(intro + table(head, rows, cls="long", widths=(12, 18, 26, 22, 22)))
 
 
 def _tag_blocks(tags: SourceTags, run: RunFolder, lang: str) -> list[str]:
-    """The parameter table with tags, and the assumptions list (or why there are none)."""
+    """The parameter table with tags (gate, part, parameter, value, tag, note), and the assumptions list."""
     head = [_h(4, t("h.parameters", lang))]
     if tags.status != "ok":
         key = {"no_path": "msg.tags_no_path", "unreadable": "msg.tags_unreadable", "no_tags": "msg.tags_none"}
@@ -129,22 +137,41 @@ def _tag_blocks(tags: SourceTags, run: RunFolder, lang: str) -> list[str]:
         label = t(f"tag.{v.tags[0]}", lang) + "".join(f" +[{x}]" for x in v.tags[1:])
         if any(v.path == o or v.path.startswith(o + ".") or o.startswith(v.path + ".") for o in overrides):
             label += " — " + t("tag.override", lang)
-        resolved = value_at(run.scenario, v.path)
+        resolved = _without_texts(value_at(run.scenario, v.path))
         value = readable(resolved, lang) if resolved is not None else v.written
-        rows.append([*split_path(v.path), value, label, v.note])
+        gate, part, parameter = split_path(v.path)
+        rows.append([code_cell(gate), code_cell(part), code_cell(parameter), value, label, _note(v, lang)])
     head += [para(t("msg.tags_read", lang, path=tags.path, counts=counts), "note")]
+    if lang != "en":
+        head.append(para(t("msg.tag_notes_vi", lang), "note"))
     keys = ("lbl.gate", "lbl.part", "lbl.parameter", "lbl.value", "lbl.tag", "lbl.note")
     head.append(table([t(k, lang) for k in keys], rows, cls="long", widths=(10, 13, 17, 18, 11, 31)))
     return [*head, _h(4, t("h.assumptions", lang)), _assumptions(tags, lang)]
+
+
+def _without_texts(value: Any) -> Any:
+    """A resolved value without the scenario texts inside it (descriptions and names are not parameters)."""
+    if isinstance(value, dict):
+        return {k: _without_texts(v) for k, v in value.items() if k not in TEXT_KEYS}
+    return value
+
+
+def _note(v: TaggedValue, lang: str) -> str:
+    """The comment of a tagged value: as written in English; in other languages its citations and line."""
+    if lang == "en":
+        return v.note
+    return f"{citations(v.note)} ({t('txt.line', lang, line=v.line)})".strip()
 
 
 def _assumptions(tags: SourceTags, lang: str) -> Raw:
     groups: dict[str, list[str]] = defaultdict(list)
     for v in tags.values:
         if "A" in v.tags:
-            note = v.note.strip()
-            groups[t("msg.assumed_bare", lang) if note in ("[A]", "") else note].append(v.path)
+            note = v.note.strip() if lang == "en" else citations(v.note).replace("[A]", "").strip()
+            if note in ("[A]", ""):
+                note = t("msg.assumed_bare" if lang == "en" or v.note.strip() == "[A]" else "msg.assumed_in_file", lang)
+            groups[note].append(v.path)
     if not groups:
         return para(t("msg.no_assumptions", lang))
-    items = [Raw(f"<b>{esc(note)}</b>: {esc(', '.join(paths))}") for note, paths in groups.items()]
+    items = [Raw(f"<b>{esc(note)}</b>: " + ", ".join(code_cell(p) for p in paths)) for note, paths in groups.items()]
     return Raw(para(t("msg.assumptions_intro", lang), "note") + bullets(items))

@@ -11,6 +11,7 @@ from matplotlib.patches import Patch
 from simulator.experiments.folders import RunFolder
 from simulator.report.i18n import check_lang, fmt_date, fmt_number, t
 from simulator.report.plots_base import RUN_COLORS, _band, _localise, display_name, new_figure, styled
+from simulator.report.texts import text
 from simulator.scenario.spans import CalendarSpan, calendar_spans
 
 __all__ = ["backlog_over_time"]
@@ -22,16 +23,17 @@ DISRUPTION_COLORS = ("tab:orange", "goldenrod", "tab:olive", "darkorange")
 def _span_label(span: CalendarSpan, lang: str) -> str:
     """Legend text of a closure or disruption: its name (or side) and, for a disruption, its effect."""
     side = t(f"side.{span.side}", lang)
+    name = text(span, "name", lang)
     if span.kind == "closure":
-        return t("chart.closure", lang, name=span.name) if span.name else t("chart.closure.unnamed", lang, side=side)
+        return t("chart.closure", lang, name=name) if name else t("chart.closure.unnamed", lang, side=side)
     effects = [t("chart.disruption.closed", lang)] if span.closed else []
     if span.cap_per_day is not None:
         effects.append(t("chart.cap.day", lang, n=fmt_number(span.cap_per_day, lang, 0)))
     if span.cap_per_hour is not None:
         effects.append(t("chart.cap.hour", lang, n=fmt_number(span.cap_per_hour, lang, 0)))
     effect = ", ".join(effects)
-    if span.name:
-        return t("chart.disruption", lang, name=span.name, effect=effect)
+    if name:
+        return t("chart.disruption", lang, name=name, effect=effect)
     return t("chart.disruption.unnamed", lang, side=side, effect=effect)
 
 
@@ -97,9 +99,10 @@ def _road_gates(runs: Sequence[RunFolder], gates: Sequence[str]) -> tuple[list[s
     return shown, empty
 
 
-def _gate_name(runs: Sequence[RunFolder], gate: str) -> str:
-    """The gate's display name (its ``name``), else its key made readable."""
-    return runs[0].scenario["gates"].get(gate, {}).get("name") or display_name(gate)
+def _gate_name(runs: Sequence[RunFolder], gate: str, lang: str = "en") -> str:
+    """The gate's display name (its ``name_vi`` in Vietnamese, else ``name``), else its key made readable."""
+    spec = runs[0].scenario["gates"].get(gate, {})
+    return spec.get(f"name_{lang}") or spec.get("name") or display_name(gate)
 
 
 @styled
@@ -124,7 +127,7 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
         columns.append(("road_km", t("chart.backlog.km_ylabel", lang)))
     shading = _calendar_shading(runs, gates, lang)
     labels = {s[2] for rows in shading.values() for s in rows}
-    note = t("chart.backlog.omitted", lang, gates=", ".join(_gate_name(runs, g) for g in empty)) if empty else ""
+    note = t("chart.backlog.omitted", lang, gates=", ".join(_gate_name(runs, g, lang) for g in empty)) if empty else ""
     legend_h = 0.2 + 0.19 * -(-(len(runs) + 2 + len(labels)) // 2) + 0.3 * bool(note)
     height = 1.0 + 2.6 * len(gates) + legend_h
     fig, axes = new_figure(
@@ -136,7 +139,7 @@ def backlog_over_time(runs: Sequence[RunFolder], level: float = 0.90, lang: str 
     )
     warmup = runs[0].summary["warmup_days"]
     for row, gate in enumerate(gates):
-        display = _gate_name(runs, gate)
+        display = _gate_name(runs, gate, lang)
         for col, (metric, ylabel) in enumerate(columns):
             ax = axes[row, col]
             if metric == "road_km" and gate not in road:

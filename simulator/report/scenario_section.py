@@ -6,12 +6,13 @@ import shlex
 from typing import Any
 
 from simulator.experiments.folders import RunFolder
-from simulator.report.html import Raw, bullets, compact, esc, para, table
+from simulator.report.html import Raw, breakable, bullets, compact, esc, para, table
 from simulator.report.i18n import fmt_date, fmt_number, fmt_percent, t, t_or
 from simulator.report.inputs import ReportInputs
 from simulator.report.tags import overrides_from_command
+from simulator.report.texts import lever_text, note_text, term, text
 
-__all__ = ["dist_text", "method_section", "scenario_section"]
+__all__ = ["TEXT_KEYS", "code_cell", "dist_text", "is_text_key", "method_section", "scenario_section"]
 
 
 def _h(level: int, text: str, anchor: str = "") -> str:
@@ -23,13 +24,21 @@ def _h(level: int, text: str, anchor: str = "") -> str:
 
 
 def scenario_section(inp: ReportInputs, lang: str) -> str:
-    """Per scenario: gates, stages, flows (the first in full, the others as changes), levers, tags."""
+    """Per scenario: its texts; for the first, its classes, gates, stages and flows; the levers of each.
+
+    The values that differ between scenarios and every tagged parameter are in the appendix
+    (:mod:`simulator.report.appendix`).
+    """
     parts = [_h(2, t("h.scenario", lang), "scenario")]
     for i, (label, run) in enumerate(zip(inp.labels, inp.runs)):
         parts.append(_h(3, f"{t('lbl.scenario', lang)}: {label}"))
         if run.scenario.get("description"):
-            parts.append(para(run.scenario["description"]))
+            parts.append(para(text(run.scenario, "description", lang)))
+        if run.scenario.get("notes"):
+            notes = [note_text(run.scenario, i, lang) for i in range(len(run.scenario["notes"]))]
+            parts += [_h(4, t("h.notes", lang)), bullets(notes)]
         if i == 0:
+            parts += [_h(4, t("h.classes", lang)), _classes_table(run, lang)]
             parts += [_h(4, t("h.gates", lang)), _gates_table(run, lang)]
             parts += [_h(4, t("h.stages", lang)), _stages_table(run, lang)]
             parts += [_h(4, t("h.flows", lang)), _flows_table(run, lang)]
@@ -38,13 +47,40 @@ def scenario_section(inp: ReportInputs, lang: str) -> str:
     return "<section>" + "".join(parts) + "</section>"
 
 
+def code_cell(ident: Any) -> Raw:
+    """An identifier of the scenario file (a gate, stage, flow or key path), shown as code."""
+    return Raw(f"<code>{breakable(str(ident))}</code>")
+
+
+def _named(ident: str, words: str) -> Raw:
+    """An identifier with its words below it (a description, or the term of a mode)."""
+    return Raw(code_cell(ident) + (f"<br><small>{esc(words)}</small>" if words else ""))
+
+
+def _gate_name(gate: dict[str, Any], gid: str, lang: str) -> str:
+    """A gate's display name: a proper name, so shown as written unless ``name_vi`` is given."""
+    return str(gate.get(f"name_{lang}") or gate.get("name") or gid)
+
+
+def _classes_table(run: RunFolder, lang: str) -> Raw:
+    rows = []
+    for cid, spec in run.scenario["cargo_classes"].items():
+        perishable = t("lbl.yes" if spec.get("perishable") else "lbl.no", lang)
+        payload = fmt_number(spec.get("payload_t", 20.0), lang, 0)
+        rows.append([_named(cid, term("cargo", cid, lang)), text(spec, "description", lang), perishable, payload])
+    head = [t(k, lang) for k in ("lbl.class", "lbl.description", "lbl.perishable", "lbl.payload")]
+    return table(head, rows, numeric=[3], widths=(22, 50, 12, 16))
+
+
 def _gates_table(run: RunFolder, lang: str) -> Raw:
     rows = []
     for gid, gate in run.scenario["gates"].items():
         demand = sum(float(f["trucks_per_day"]) for f in gate["flows"].values())
-        rows.append([gid, gate.get("name") or gid, len(gate["stages"]), len(gate["flows"]), fmt_number(demand, lang)])
-    head = [t(k, lang) for k in ("lbl.gate", "lbl.name", "lbl.n_stages", "lbl.n_flows", "lbl.demand")]
-    return table(head, rows, numeric=[2, 3, 4])
+        name = _gate_name(gate, gid, lang)
+        words = text(gate, "description", lang)
+        rows.append([code_cell(gid), name, words, len(gate["stages"]), len(gate["flows"]), fmt_number(demand, lang)])
+    keys = ("lbl.gate", "lbl.name", "lbl.description", "lbl.n_stages", "lbl.n_flows", "lbl.demand")
+    return table([t(k, lang) for k in keys], rows, numeric=[3, 4, 5])
 
 
 def dist_text(spec: dict[str, Any], lang: str) -> str:
@@ -77,29 +113,30 @@ def _service_text(st: dict[str, Any], lang: str) -> str:
     """The service time of a plain stage, or the officer time per channel of a customs stage."""
     channels = st.get("channels")
     if channels:
-        text = "; ".join(f"{c}: {dist_text(d, lang)}" for c, d in channels["service"].items())
+        out = "; ".join(f"{t(f'channel.{c}', lang)}: {dist_text(d, lang)}" for c, d in channels["service"].items())
         if channels.get("red_scan_share"):
-            text += f"; red scanned {fmt_percent(channels['red_scan_share'], lang, 0)}"
+            out += "; " + t("txt.red_scanned", lang, share=fmt_percent(channels["red_scan_share"], lang, 0))
     else:
-        text = dist_text(st["service"], lang) if st.get("service") else "–"
+        out = dist_text(st["service"], lang) if st.get("service") else "–"
     if st.get("service_by_class"):
-        text += " (+ " + ", ".join(st["service_by_class"]) + ")"
+        out += " (+ " + ", ".join(term("cargo", c, lang) for c in st["service_by_class"]) + ")"
     hold = st.get("lab_hold")
     if hold:
-        text += f"; lab {fmt_percent(hold['probability'], lang, 0)}: {dist_text(hold['time'], lang)}"
-    return text
+        share = fmt_percent(hold["probability"], lang, 0)
+        out += "; " + t("txt.lab", lang, share=share, dist=dist_text(hold["time"], lang))
+    return out
 
 
 def _stage_rows(gid: str, sid: str, st: dict[str, Any], lang: str) -> list[list[Any]]:
     visit = fmt_percent(st.get("visit_probability", 1.0), lang, 0)
     by_class = st.get("visit_probability_by_class") or {}
-    visit += "".join(f"; {c} {fmt_percent(p, lang, 0)}" for c, p in by_class.items())
+    visit += "".join(f"; {term('cargo', c, lang)} {fmt_percent(p, lang, 0)}" for c, p in by_class.items())
     closed = ", ".join(t_or(f"day.{d}", lang, d) for d in st.get("closed_weekdays") or []) or "–"
     if st.get("modes"):
         return [
             [
-                gid,
-                f"{sid}.{mode}",
+                code_cell(gid),
+                _named(f"{sid}.{mode}", text(spec, "description", lang) or term("mode", mode, lang)),
                 spec["servers"],
                 _hours_text({**st, **{k: v for k, v in spec.items() if v}}, lang),
                 closed,
@@ -108,14 +145,16 @@ def _stage_rows(gid: str, sid: str, st: dict[str, Any], lang: str) -> list[list[
             ]
             for mode, spec in st["modes"].items()
         ]
-    return [[gid, sid, st["servers"], _hours_text(st, lang), closed, _service_text(st, lang), visit]]
+    named = _named(sid, text(st, "description", lang))
+    return [[code_cell(gid), named, st["servers"], _hours_text(st, lang), closed, _service_text(st, lang), visit]]
 
 
 def _stages_table(run: RunFolder, lang: str) -> Raw:
     rows = []
     for gid, gate in run.scenario["gates"].items():
         for yid, yard in (gate.get("yards") or {}).items():
-            rows.append([gid, yid, yard["slots"], t("lbl.always_open", lang), "–", "–", "–"])
+            named = _named(yid, text(yard, "description", lang))
+            rows.append([code_cell(gid), named, yard["slots"], t("lbl.always_open", lang), "–", "–", "–"])
         for sid, st in gate["stages"].items():
             rows.extend(_stage_rows(gid, sid, st, lang))
     keys = ("lbl.gate", "lbl.stage", "lbl.servers", "lbl.hours", "lbl.closed", "lbl.service", "lbl.visit")
@@ -126,24 +165,42 @@ def _flows_table(run: RunFolder, lang: str) -> Raw:
     rows = []
     for gid, gate in run.scenario["gates"].items():
         for fid, flow in gate["flows"].items():
-            mix = ", ".join(f"{c} {fmt_percent(s, lang, 0)}" for c, s in flow["class_mix"].items())
+            mix = ", ".join(f"{term('cargo', c, lang)} {fmt_percent(s, lang, 0)}" for c, s in flow["class_mix"].items())
             direction = t(f"direction.{flow['direction']}", lang)
-            route = " → ".join(flow["route"])
-            rows.append([gid, fid, direction, fmt_number(flow["trucks_per_day"], lang), route, mix])
+            route = Raw(" → ".join(code_cell(r) for r in flow["route"]))
+            rows.append(
+                [code_cell(gid), code_cell(fid), direction, fmt_number(flow["trucks_per_day"], lang), route, mix]
+            )
     keys = ("lbl.gate", "lbl.flow", "lbl.direction", "lbl.trucks_per_day", "lbl.route", "lbl.class_mix")
     return table([t(k, lang) for k in keys], rows, numeric=[3], cls="long", widths=(11, 9, 10, 8, 37, 25))
 
 
+TEXT_KEYS = ("description", "description_vi", "name", "name_vi", "notes", "notes_vi", "provenance", "lever_texts")
+
+
+def is_text_key(path: str) -> bool:
+    """Whether a flattened key path is a text of the scenario (not a value that changes the model)."""
+    parts = path.split(".")
+    return parts[0] in TEXT_KEYS or parts[-1] in TEXT_KEYS
+
+
+def _step(entry: str, texts: dict[str, dict[str, Any]], lang: str) -> Raw:
+    """A provenance entry as code, with the words of its lever when it is one."""
+    words = lever_text(texts[entry], lang) if entry in texts else ""
+    return _named(compact(entry, 200), words)
+
+
 def _levers(run: RunFolder, lang: str) -> Raw:
-    steps = [compact(p, 200) for p in run.scenario.get("provenance") or []]
+    texts = {str(lt.get("entry")): lt for lt in run.scenario.get("lever_texts") or []}
+    steps = [_step(p, texts, lang) for p in run.scenario.get("provenance") or []]
     levers = run.scenario.get("levers")
     if levers:
-        steps += [compact(lv, 200) for lv in (levers if isinstance(levers, list) else [levers])]
+        steps += [code_cell(compact(lv, 200)) for lv in (levers if isinstance(levers, list) else [levers])]
     overrides = overrides_from_command(run.manifest.get("command"))
     parts = [para(t("msg.levers", lang)), bullets(steps)] if steps else [para(t("msg.no_provenance", lang))]
     if overrides:
-        items = ", ".join(f"{k}={v}" for k, v in overrides.items())
-        parts.append(para(t("msg.overrides", lang, items=items)))
+        items = ", ".join(code_cell(f"{k}={v}") for k, v in overrides.items())
+        parts.append(para(Raw(t("msg.overrides", lang, items=Raw(items)))))
     return Raw("".join(parts))
 
 

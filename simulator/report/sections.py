@@ -268,7 +268,8 @@ def _overall_table(inp: ReportInputs, lang: str) -> Raw:
 
 def _scope_label(run: RunFolder, scope: str, key: str, lang: str) -> str:
     if scope == "gate":
-        return str(run.scenario["gates"].get(key, {}).get("name") or key)
+        gate = run.scenario["gates"].get(key, {})
+        return str(gate.get(f"name_{lang}") or gate.get("name") or key)
     return t(f"direction.{key}", lang) if key in ("export", "import") else key
 
 

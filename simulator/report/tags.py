@@ -18,11 +18,21 @@ from typing import Any
 
 import yaml
 
-__all__ = ["SourceTags", "TaggedValue", "overrides_from_command", "parse_tags", "read_source_tags", "value_at"]
+__all__ = [
+    "SourceTags",
+    "TaggedValue",
+    "citations",
+    "overrides_from_command",
+    "parse_tags",
+    "read_source_tags",
+    "value_at",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _TAG = re.compile(r"\[(S|I|A)(?=[\]\s,;:§])[^\]]*\]")
 _KEY = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w.-]*|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*))?$")
+#: A section of a source (``§4d``) or a legal document (``NQ 09/2025``, ``QĐ 865/QĐ-TTg``) named in a comment.
+_CITE = re.compile(r"§\s?\d+[a-z]?|\b[A-ZĐ]{2,}\s+\d[\w/.-]*\w")
 _BLOCK = re.compile(r"^[|>][-+0-9]*$")
 _SHORTHANDS = {"--days": "run.days", "--replications": "run.replications", "--seed": "run.seed"}
 
@@ -35,6 +45,7 @@ class TaggedValue:
     tags: tuple[str, ...]
     note: str
     written: str
+    line: int = 0
 
 
 @dataclass
@@ -72,7 +83,7 @@ def parse_tags(text: str) -> list[TaggedValue]:
     stack: list[tuple[int, str]] = []
     pending: list[tuple[int, str]] = []
     block_indent, seen_key = -1, False
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), start=1):
         indent = len(raw) - len(raw.lstrip(" "))
         if block_indent >= 0 and (not raw.strip() or indent > block_indent):
             continue
@@ -96,8 +107,21 @@ def parse_tags(text: str) -> list[TaggedValue]:
         seen_key, pending = True, []
         tags = tuple(dict.fromkeys(m.group(1) for m in _TAG.finditer(note)))
         if tags:
-            out.append(TaggedValue(".".join(k for _, k in stack), tags, note, value))
+            out.append(TaggedValue(".".join(k for _, k in stack), tags, note, value, number))
     return out
+
+
+def citations(note: str) -> str:
+    """The tags and source references of a comment without its words: ``[S] §4d NQ 09/2025``.
+
+    Examples
+    --------
+    >>> citations("[S] §4d overflow to non-tariff areas; rate of NQ 09/2025 [I §6]")
+    '[S] [I] §4d NQ 09/2025 §6'
+    """
+    tags = dict.fromkeys(f"[{m.group(1)}]" for m in _TAG.finditer(note))
+    refs = dict.fromkeys(m.group(0) for m in _CITE.finditer(note))
+    return " ".join([*tags, *refs])
 
 
 def _clean_value(value: str) -> str:

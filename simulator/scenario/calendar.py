@@ -23,6 +23,7 @@ from simulator.scenario.types import (
     Mode,
     NonNegFloat,
     Probability,
+    Text,
     Weekday,
     Weight,
     check_date_range,
@@ -71,7 +72,8 @@ def _ordered(start: When, end: When) -> list[tuple[tuple[str | int, ...], str]]:
 class Season(Frozen):
     """Multiply the volumes of some cargo classes over a date range (each gate's local clock)."""
 
-    name: str = ""
+    name: Text = ""
+    name_vi: Text = Field("", description="Vietnamese name (report legends)")
     start: When
     end: When
     multipliers: FrozenMap[Ident, Weight] = Field(min_length=1, description="volume factor per cargo class")
@@ -91,7 +93,8 @@ class Season(Frozen):
 class Closure(Frozen):
     """A holiday or weekly closure of one side of some gates (Tết, weekends at secondary gates)."""
 
-    name: str = ""
+    name: Text = ""
+    name_vi: Text = Field("", description="Vietnamese name (report legends)")
     gates: tuple[Ident, ...] = Field(default_factory=tuple, description="gates it applies to; empty: all")
     side: SideOrBoth = Field("both", description="home, partner or both")
     start: When | None = None
@@ -115,7 +118,8 @@ class Closure(Frozen):
 class Disruption(Frozen):
     """A closure or a changed cap at one gate and side over a date range."""
 
-    name: str = ""
+    name: Text = ""
+    name_vi: Text = Field("", description="Vietnamese name (report legends)")
     gate: Ident
     side: SideOrBoth = "partner"
     stages: tuple[Ident, ...] = Field(

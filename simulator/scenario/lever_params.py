@@ -26,6 +26,7 @@ from simulator.scenario.types import (
     FrozenMap,
     Ident,
     Probability,
+    Text,
     TimeWindow,
     check_shares,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "JointInspection",
     "LeverParams",
     "LeverSpec",
+    "LeverText",
     "RiskManagement",
     "ScannerLever",
     "TwoWayCarriage",
@@ -253,6 +255,8 @@ class LeverSpec(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     lever: str = Field(description="the lever, e.g. autonomous_transport; the other keys are its parameters")
+    description: Text = Field("", description="what this lever stands for in the proposal (report)")
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
 
     @model_validator(mode="after")
     def _known(self) -> LeverSpec:
@@ -261,7 +265,7 @@ class LeverSpec(BaseModel):
 
     @property
     def raw_params(self) -> dict[str, Any]:
-        """The parameters as written (every key but ``lever``)."""
+        """The parameters as written (every key but ``lever`` and the descriptions)."""
         return dict(self.model_extra or {})
 
     def params(self) -> Any:
@@ -292,3 +296,16 @@ class LeverSpec(BaseModel):
                     path = _data_path(raw, loc)
                     problems.append((path, describe_error(dict(err), model, path)))
             raise CrossCheckError(problems) from None
+
+
+class LeverText(Frozen):
+    """The texts of one applied lever, kept in the scenario once its ``levers:`` entry is applied.
+
+    ``entry`` is the lever's ``provenance`` entry (``lever NAME(param=value, ...)``), so the
+    report can put each description beside the change it describes.
+    """
+
+    lever: str
+    entry: str
+    description: Text = ""
+    description_vi: Text = ""

@@ -20,7 +20,7 @@ from pydantic import Field, StrictFloat, StrictInt, model_validator
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
 from simulator.scenario.economics import Economics
-from simulator.scenario.lever_params import LeverSpec
+from simulator.scenario.lever_params import LeverSpec, LeverText
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
     MAX_TRUCKS_PER_DAY,
@@ -34,6 +34,7 @@ from simulator.scenario.types import (
     Mode,
     NonNegFloat,
     Probability,
+    Text,
     UtcOffset,
     Weight,
     check_shares,
@@ -58,6 +59,7 @@ __all__ = [
     "HandoverMode",
     "LabHold",
     "LeverSpec",
+    "LeverText",
     "Reporting",
     "RunSettings",
     "Scanners",
@@ -94,7 +96,8 @@ class RunSettings(Frozen):
 class CargoClass(Frozen):
     """A kind of cargo, e.g. fresh fruit or containerised goods."""
 
-    description: str = ""
+    description: Text = ""
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     perishable: bool = False
     payload_t: StrictFloat = Field(20.0, gt=0, le=1000, allow_inf_nan=False, description="mean payload in tonnes")
 
@@ -151,7 +154,10 @@ class Flow(Frozen):
 class Gate(Frozen):
     """A border gate: its yards, stages, scanners and flows of trucks."""
 
-    name: str = Field("", description="display name, e.g. 'Hữu Nghị'")
+    name: Text = Field("", description="display name, e.g. 'Hữu Nghị'")
+    name_vi: Text = Field("", description="Vietnamese display name when it differs (a proper name is kept as is)")
+    description: Text = ""
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     utc_offset_h: UtcOffset | None = Field(None, description="clock of the gate; default: the run's")
     yards: FrozenMap[Ident, Yard] = Field(default_factory=dict, description="holding yards, named in routes")
     road_m_per_truck: NonNegFloat = Field(20.0, description="road length one waiting truck takes, metres")
@@ -172,7 +178,12 @@ class Scenario(Frozen):
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="short name, used for result folders")
-    description: str = ""
+    description: Text = ""
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
+    notes: tuple[Text, ...] = Field(default_factory=tuple, description="notes on the scenario, shown in the report")
+    notes_vi: tuple[Text, ...] = Field(
+        default_factory=tuple, description="Vietnamese translation of each note, in the order of notes"
+    )
     run: RunSettings = Field(default_factory=RunSettings)
     cargo_classes: FrozenMap[Ident, CargoClass] = Field(min_length=1)
     gates: FrozenMap[Ident, Gate] = Field(min_length=1)
@@ -189,12 +200,17 @@ class Scenario(Frozen):
         "loading applies them and empties this list",
     )
     provenance: tuple[str, ...] = Field(default_factory=tuple, description="levers and overrides applied, in order")
+    lever_texts: tuple[LeverText, ...] = Field(
+        default_factory=tuple, description="the description of each applied lever, in order (set by applying levers)"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         from simulator.scenario.checks import cross_check
 
         problems = list(cross_check(self))
+        extra = range(len(self.notes), len(self.notes_vi))
+        problems += [(("notes_vi", i), f"translates no entry of notes (it has {len(self.notes)})") for i in extra]
         if problems:
             raise CrossCheckError(problems)
         return self

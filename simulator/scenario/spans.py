@@ -33,6 +33,7 @@ class CalendarSpan:
     kind: str  # "closure" or "disruption"
     index: int
     name: str
+    name_vi: str
     side: str
     closed: bool
     cap_per_day: int | None
@@ -139,6 +140,7 @@ def calendar_spans(scenario: Mapping[str, Any], gate: str) -> list[CalendarSpan]
                     kind,
                     index,
                     str(entry.get("name") or ""),
+                    str(entry.get("name_vi") or ""),
                     side,
                     bool(entry.get("closed", kind == "closure")),
                     entry.get("cap_per_day"),

@@ -22,6 +22,7 @@ from simulator.scenario.types import (
     NonNegFloat,
     Probability,
     Side,
+    Text,
     TimeWindow,
     UtcOffset,
     Weekday,
@@ -93,7 +94,8 @@ class HandoverMode(Frozen):
     lane works, with ``servers`` the fleet and ``service`` the round trip.
     """
 
-    description: str = ""
+    description: Text = ""
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     servers: StrictInt = Field(ge=1, le=100_000, description="crews, bays, cranes, lanes or vehicles in parallel")
     service: Distribution
     service_by_class: FrozenMap[Ident, Distribution] = Field(default_factory=dict)
@@ -121,7 +123,8 @@ class Stage(Frozen):
     ``modes`` instead of servers, and each flow says which share of trucks use each mode.
     """
 
-    description: str = ""
+    description: Text = ""
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     side: Side = Field("home", description="'partner' for the far side's stages (its closures apply)")
     milestone: Milestone | None = Field(None, description="the Time Release Study milestone this stage ends")
     servers: StrictInt | None = Field(None, ge=1, le=100_000, description="servers, lanes, officers or crews")
@@ -191,7 +194,8 @@ class Yard(Frozen):
     their route wait on the road, in arrival order.
     """
 
-    description: str = ""
+    description: Text = ""
+    description_vi: Text = Field("", description="Vietnamese translation of description (report)")
     slots: StrictInt = Field(ge=0, le=1_000_000, description="trucks the yard holds at once")
 
 

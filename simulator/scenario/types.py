@@ -19,6 +19,7 @@ __all__ = [
     "LAST_DATE",
     "MAX_TOTAL_TRUCKS_PER_DAY",
     "MAX_TRUCKS_PER_DAY",
+    "MAX_TEXT_CHARS",
     "MAX_WEIGHT",
     "Day",
     "check_date_range",
@@ -36,6 +37,7 @@ __all__ = [
     "NonNegFloat",
     "Probability",
     "Side",
+    "Text",
     "TimeWindow",
     "UtcOffset",
     "Weekday",
@@ -74,6 +76,18 @@ MAX_TOTAL_TRUCKS_PER_DAY = 200_000
 #: Largest relative weight (hourly profiles, weekday weights) and volume multiplier (seasons).
 MAX_WEIGHT = 1_000_000.0
 Weight = Annotated[StrictFloat, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+#: Longest free text (a description, its translation, a note or a display name), in characters.
+MAX_TEXT_CHARS = 2000
+
+
+def _check_text(value: str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise ValueError(f"text of {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+    return value
+
+
+#: A free text of a scenario: a description, its ``_vi`` translation, a note or a display name.
+Text = Annotated[str, AfterValidator(_check_text)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Direction = Literal["export", "import"]
 Side = Literal["home", "partner"]
