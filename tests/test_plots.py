@@ -77,7 +77,7 @@ gates:
         route: [yard, customs, accept]
 calendar:
   closures:
-    - {name: Tết, side: partner, start: 2024-02-10, end: 2024-02-10}
+    - {name: Tết, name_vi: Tết, side: partner, start: 2024-02-10, end: 2024-02-10}
   disruptions:
     - {name: slow lane, gate: gate, side: partner, start: "2024-02-11 08:00", end: "2024-02-11 14:00", cap_per_hour: 3}
 """

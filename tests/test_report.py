@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -234,8 +233,9 @@ def test_compare_folder_report(folders: dict[str, Path]) -> None:
     assert "95% CI of the difference" in text and "tandem_fast is lower than tandem" in text
     assert "python run_scenario.py compare" in text  # the comparison's own command
     # the proposal, as changes from the base: a readable row (gate, stage, parameter, base value, this value)
-    cells = re.sub(r"<[^>]+>", "|", html.replace("<wbr>", ""))
-    assert "|gate|||inspection|||servers|||2||3|" in re.sub(r"\|+", lambda m: "|" * min(len(m.group()), 3), cells)
+    chunks = [c.strip() for c in page.text if c.strip()]
+    row = ["gate", "inspection", "servers", "2", "3"]
+    assert any(chunks[i : i + 5] == row for i in range(len(chunks))), "the change is not a readable table row"
 
 
 def test_forest_plot_and_chart_languages(folders: dict[str, Path]) -> None:

@@ -43,7 +43,7 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario, overrides: lis
     >>> load_scenario("scenarios/examples/mm1.yaml", overrides=["run.days=2"])
     Traceback (most recent call last):
     ...
-    simulator.scenario.errors.ScenarioError: scenarios/examples/mm1.yaml:14: run.warmup_days: must be < days (2), got 10
+    simulator.scenario.errors.ScenarioError: scenarios/examples/mm1.yaml:15: run.warmup_days: must be < days (2), got 10
     """
     scenario, raw = read_scenario(source, overrides)
     if not scenario.levers:

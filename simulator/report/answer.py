@@ -58,7 +58,7 @@ def _unit_label(inp: ReportInputs, unit: str, lang: str) -> str:
     if unit == PROVINCE:
         return t("lbl.province", lang)
     gate = inp.runs[0].scenario["gates"].get(unit, {})
-    return str(gate.get("name") or unit)
+    return str(gate.get(f"name_{lang}") or gate.get("name") or unit)
 
 
 def _row(inp: ReportInputs, scenario: str, unit: str) -> dict[str, Any] | None:
@@ -138,7 +138,9 @@ def _capacity_notes(inp: ReportInputs, lang: str) -> list[str]:
     """What the capacities mean (the target and how the province is counted), or how to get them."""
     if inp.capacity_table is None:
         files = [_scenario_file(run.manifest, i) for run, i in zip(inp.runs, inp.scenario_index)]
-        return [t("msg.capacity_missing", lang, files=" ".join(dict.fromkeys(files)))]
+        command = "python run_scenario.py capacity " + " ".join(dict.fromkeys(files))
+        code = f"<code>{esc(command)} --target 'time_in_system_h_p95&lt;=24'</code>"
+        return [Raw(esc(t("msg.capacity_missing", lang, command="\x00")).replace("\x00", code))]
     target = next((str(r.get("target", "")) for r in inp.capacity), "")
     notes = [t("msg.capacity_meaning", lang, target=target_text(target, lang))]
     if len(_units(inp)) == 1:

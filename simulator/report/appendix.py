@@ -116,7 +116,10 @@ def _changes(base_label: str, base: RunFolder, run: RunFolder, lang: str) -> Raw
     ]
     if not keys:
         return Raw("")
-    rows = [[*map(code_cell, split_path(k)), readable(a.get(k), lang), readable(b.get(k), lang)] for k in keys]
+    rows = [
+        [*map(code_cell, split_path(k)), code_cell(readable(a.get(k), lang)), code_cell(readable(b.get(k), lang))]
+        for k in keys
+    ]
     head = [t(k, lang) for k in ("lbl.gate", "lbl.part", "lbl.parameter", "lbl.baseline_value", "lbl.this_value")]
     intro = para(t("msg.changes_table", lang, base=base_label))
     return Raw(intro + table(head, rows, cls="long", widths=(12, 18, 26, 22, 22)))
@@ -138,7 +141,7 @@ def _tag_blocks(tags: SourceTags, run: RunFolder, lang: str) -> list[str]:
         if any(v.path == o or v.path.startswith(o + ".") or o.startswith(v.path + ".") for o in overrides):
             label += " — " + t("tag.override", lang)
         resolved = _without_texts(value_at(run.scenario, v.path))
-        value = readable(resolved, lang) if resolved is not None else v.written
+        value = code_cell(readable(resolved, lang) if resolved is not None else v.written)
         gate, part, parameter = split_path(v.path)
         rows.append([code_cell(gate), code_cell(part), code_cell(parameter), value, label, _note(v, lang)])
     head += [para(t("msg.tags_read", lang, path=tags.path, counts=counts), "note")]

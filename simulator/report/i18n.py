@@ -421,7 +421,7 @@ _VI: dict[str, str] = {
         "được ghép cặp trên cùng số ngẫu nhiên; dấu * đánh dấu chênh lệch có KTC 95% không chứa 0."
     ),
     "msg.money_units": (
-        "Đơn giá (khối economics của kịch bản): chi phí chờ {waiting} đồng mỗi ngày-xe; nhiên liệu chạy lạnh "
+        "Đơn giá (khối kinh tế của kịch bản): chi phí chờ {waiting} đồng mỗi ngày-xe; nhiên liệu chạy lạnh "
         "{reefer} đồng mỗi ngày-xe hàng dễ hư hỏng; tổn thất hàng dễ hư hỏng {loss} đồng mỗi ngày-xe quá {threshold} "
         "giờ; {days} ngày mỗi năm."
     ),

@@ -22,9 +22,8 @@ ANSWER_EN: dict[str, str] = {
     "lbl.baseline_value": "Baseline value",
     "lbl.this_value": "This scenario",
     "msg.capacity_missing": (
-        "No capacity search is in this report, so the capacity columns are empty. Run "
-        'python run_scenario.py capacity {files} --target "time_in_system_h_p95<=24" and give its result folder '
-        "to report beside the others."
+        "No capacity search is in this report, so the capacity columns are empty. Run {command} and give its "
+        "result folder to report beside the others."
     ),
     "msg.capacity_meaning": (
         "Capacity: the largest demand a gate takes while {target} still holds for its own trucks, the other gates "
@@ -86,9 +85,8 @@ ANSWER_VI: dict[str, str] = {
     "lbl.baseline_value": "Giá trị cơ sở",
     "lbl.this_value": "Kịch bản này",
     "msg.capacity_missing": (
-        "Báo cáo này không có kết quả tìm năng lực, nên các cột năng lực để trống. Hãy chạy "
-        'python run_scenario.py capacity {files} --target "time_in_system_h_p95<=24" rồi đưa thư mục kết quả '
-        "vào lệnh report cùng các thư mục khác."
+        "Báo cáo này không có kết quả tìm năng lực, nên các cột năng lực để trống. Hãy chạy {command} rồi đưa "
+        "thư mục kết quả vào lệnh báo cáo cùng các thư mục khác."
     ),
     "msg.capacity_meaning": (
         "Năng lực: nhu cầu lớn nhất một cửa khẩu tiếp nhận được mà {target} vẫn đạt đối với xe của chính cửa khẩu "

@@ -109,12 +109,16 @@ def _difference(comparison: pd.DataFrame, pair: tuple[str, str], scope: str, key
     return Estimate(float(r.diff_mean), float(r.diff_ci_low), float(r.diff_ci_high), significant)
 
 
+def _gate_name(spec: dict[str, Any], lang: str) -> str:
+    return str(spec.get(f"name_{lang}") or spec.get("name") or "")
+
+
 def _scopes(inp: ReportInputs, lang: str) -> list[tuple[str, str, str]]:
     """``(scope, key, shown)``: the whole system, then each gate of the first run."""
     gates = inp.runs[0].scenario.get("gates", {}) if inp.runs else {}
     out = [("all", "all", t("h.overall", lang))]
     if len(gates) > 1:
-        out += [("gate", str(g), str((spec or {}).get("name") or g)) for g, spec in gates.items()]
+        out += [("gate", str(g), str(_gate_name(spec or {}, lang) or g)) for g, spec in gates.items()]
     return out
 
 
