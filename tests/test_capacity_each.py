@@ -156,7 +156,7 @@ def test_cli_default_is_each_and_writes_the_table(tmp_path: Path, capsys: pytest
     assert list(table.method) == ["gate", "gate", "sum of independent gates"]
     saved = json.loads((out / "capacity.json").read_text(encoding="utf-8"))
     assert [r["scale"] for r in saved] == ["a", "b"]
-    assert "scaled: each" in captured.out and "province" in captured.out
+    assert "scaled: each" in captured.out and "province: sum of independent gates" in captured.out
 
 
 def test_cli_each_with_scoped_target_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -249,6 +249,8 @@ def _print_capacity(console: Console, table: Any, title: str) -> None:
         ratio = zip(t.vs_baseline, t.vs_baseline_ci_low, t.vs_baseline_ci_high)
         columns.append(Column("x baseline [95% CI]", [ci(*r, "{:.2f}") for r in ratio]))
     print_table(console, title, Column("scenario", [str(s) for s in t.scenario], justify="left"), columns)
+    for method in dict.fromkeys(t.method[(t.unit == "province") & t.found.astype(bool)]):
+        console.print(f"province: {method}")
     for scenario, unit, note, met in zip(t.scenario, t.unit, t.note, t.met_at_base):
         if unit == "province" and isinstance(note, str) and note:
             console.print(f"{scenario}: province: {note}")
