@@ -119,10 +119,11 @@ def _capacity_table(inp: ReportInputs, lang: str) -> Raw:
             _capacity_cell(rows[0], lang),
         ]
         for row in rows[1:]:
+            paired = row is not None and str(row.get("baseline", names[0])) == names[0]  # against this baseline
             ratio = (
-                "–"
-                if row is None
-                else _ci(row["vs_baseline"], row["vs_baseline_ci_low"], row["vs_baseline_ci_high"], lang, 2, "×")
+                _ci(row["vs_baseline"], row["vs_baseline_ci_low"], row["vs_baseline_ci_high"], lang, 2, "×")
+                if paired and row is not None
+                else "–"
             )
             cells += [_capacity_cell(row, lang), ratio]
         body.append([*cells, _binding(rows)])
@@ -213,7 +214,8 @@ def _claim_sentences(inp: ReportInputs, lang: str) -> list[str]:
         scope = str(claim.get("scope") or PROVINCE)
         row = _row(inp, run.name, scope)
         values = {"scenario": label, "claim": text, "where": _unit_label(inp, scope, lang)}
-        if row is None or row.get("vs_baseline") != row.get("vs_baseline"):
+        unpaired = row is None or str(row.get("baseline", inp.runs[0].name)) != inp.runs[0].name
+        if unpaired or row is None or row.get("vs_baseline") != row.get("vs_baseline"):
             out.append(t("msg.claim_untestable", lang, **values))
             continue
         low, high = float(row["vs_baseline_ci_low"]), float(row["vs_baseline_ci_high"])
