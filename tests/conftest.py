@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -54,6 +55,15 @@ def small_yaml(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
     return path
+
+
+def faster_copy(small: Path, folder: Path) -> Path:
+    """``small_fast.yaml``: the small scenario with four customs servers, for a two-scenario compare."""
+    alt = folder / "small_fast.yaml"
+    data = yaml.safe_load(small.read_text(encoding="utf-8"))
+    data["name"], data["gates"]["huu_nghi"]["stages"]["customs"]["servers"] = "small_fast", 4
+    alt.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return alt
 
 
 def require_tool(name: str, reason: str) -> str:

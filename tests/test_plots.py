@@ -21,7 +21,7 @@ from simulator.analysis.registry import KPIS, STAGE_KPIS
 from simulator.cli.commands import main
 from simulator.experiments.folders import RunFolder
 
-from .conftest import ROOT
+from .conftest import ROOT, faster_copy
 
 
 @pytest.fixture(scope="module")
@@ -419,10 +419,7 @@ def test_forest_first_among_comparison_charts(tmp_path: Path, small_yaml: Path) 
     from simulator.report.charts import chart_specs
     from simulator.report.inputs import load_inputs
 
-    alt = tmp_path / "small_fast.yaml"
-    data = yaml.safe_load(small_yaml.read_text(encoding="utf-8"))
-    data["name"], data["gates"]["huu_nghi"]["stages"]["customs"]["servers"] = "small_fast", 4
-    alt.write_text(yaml.safe_dump(data), encoding="utf-8")
+    alt = faster_copy(small_yaml, tmp_path)
     out = tmp_path / "compare"
     args = ["compare", str(small_yaml), str(alt), "--days", "3", "--replications", "2", "--quiet", "--no-cache"]
     assert main([*args, "--out", str(out), "--no-report"]) == 0

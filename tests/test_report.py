@@ -24,7 +24,7 @@ from simulator.report.build import build_report, find_browser
 from simulator.report.i18n import STRINGS, fmt_ci, fmt_number, kpi_name, t
 from simulator.report.tags import parse_tags
 
-from .conftest import ROOT, require_tool
+from .conftest import ROOT, faster_copy, require_tool
 
 TANDEM = ROOT / "scenarios" / "examples" / "tandem.yaml"
 COMMON = ["--days", "6", "--replications", "3", "--set", "run.warmup_days=1", "--quiet", "--no-cache", "--no-report"]
@@ -413,10 +413,7 @@ def test_reporting_never_imports_simpy(folders: dict[str, Path]) -> None:
 def test_compare_writes_its_charts_and_report_by_default(
     small_yaml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    alt = tmp_path / "small_fast.yaml"
-    data = yaml.safe_load(small_yaml.read_text(encoding="utf-8"))
-    data["name"], data["gates"]["huu_nghi"]["stages"]["customs"]["servers"] = "small_fast", 4
-    alt.write_text(yaml.safe_dump(data), encoding="utf-8")
+    alt = faster_copy(small_yaml, tmp_path)
     out = tmp_path / "compare"
     args = ["compare", str(small_yaml), str(alt), "--days", "3", "--replications", "2", "--quiet", "--no-cache"]
     assert main([*args, "--out", str(out)]) == 0

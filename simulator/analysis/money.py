@@ -37,13 +37,14 @@ from collections.abc import Iterable
 import numpy as np
 
 from simulator.analysis.groups import spread
+from simulator.analysis.registry import VIEWS
 from simulator.engine.output import RunLayout
 
 __all__ = ["MONEY_KPIS", "MoneyTally", "money_scale"]
 
 DAY = 1440.0
-#: The money KPIs, in registry order.
-MONEY_KPIS = ("waiting_cost_vnd_per_year", "perishable_loss_vnd_per_year", "fees_vnd_per_year")
+#: The money KPIs, in registry order (the registry's ``money`` view).
+MONEY_KPIS = VIEWS["money"]
 
 
 class MoneyTally:
