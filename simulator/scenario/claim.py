@@ -29,7 +29,7 @@ from simulator.scenario.types import Frozen
 __all__ = ["PROVINCE", "Claim", "model_fingerprint"]
 
 PROVINCE = "province"
-_NOT_MODEL = ("name", "description", "run", "provenance", "claim", "levers")
+_NOT_MODEL = ("name", "description", "run", "provenance", "claim", "levers", "uncertainty")
 
 
 class Claim(Frozen):

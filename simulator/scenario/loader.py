@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from simulator.scenario.errors import Issue, ScenarioError, describe_error
 from simulator.scenario.limits import check_tree, read_text
 from simulator.scenario.models import CrossCheckError, Scenario
+from simulator.scenario.uncertainty import matches, merge_entries
 
 __all__ = ["RawScenario", "apply_overrides", "issues_at", "load_raw", "parse_override", "read_scenario"]
 
@@ -155,7 +156,46 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> RawScenario:
         raise ScenarioError([Issue(file, line, "extends", f"file '{parent_ref}' not found (looked for {parent_path})")])
     parent = load_raw(parent_path, (*_stack, resolved))
     merged = deep_merge(parent.data, data)
-    return RawScenario(merged, {**parent.origins, **origins}, str(path))
+    merged_origins = {**parent.origins, **origins}
+    if isinstance(parent.data.get("uncertainty"), list) and isinstance(data.get("uncertainty"), list):
+        merged["uncertainty"], merged_origins = _merge_uncertainty(parent, data, origins)
+    _check_inherited_ranges(parent, data, origins)
+    return RawScenario(merged, merged_origins, str(path))
+
+
+def _merge_uncertainty(parent: RawScenario, data: dict[str, Any], origins: Origins) -> tuple[list[Any], Origins]:
+    """``uncertainty:`` entries merged by path (:func:`~simulator.scenario.uncertainty.merge_entries`),
+    each keeping the file and lines it came from."""
+    lists = {"parent": parent.data["uncertainty"], "child": data["uncertainty"]}
+    where = {"parent": parent.origins, "child": origins}
+    order = merge_entries(lists["parent"], lists["child"])
+    out = {k: v for k, v in {**parent.origins, **origins}.items() if k[:1] != ("uncertainty",) or len(k) == 1}
+    for k, (side, i) in enumerate(order):
+        for key, origin in where[side].items():
+            if key[:2] == ("uncertainty", i):
+                out[("uncertainty", k, *key[2:])] = origin
+    return [copy.deepcopy(lists[side][i]) for side, i in order], out
+
+
+def _check_inherited_ranges(parent: RawScenario, data: dict[str, Any], origins: Origins) -> None:
+    """A child file that sets a value an inherited absolute range overwrites is an error, not a surprise."""
+    mine = data.get("uncertainty")
+    restated = {e.get("path") for e in mine if isinstance(e, dict)} if isinstance(mine, list) else set()
+    inherited = parent.data.get("uncertainty")
+    for i, entry in enumerate(inherited if isinstance(inherited, list) else []):
+        if not isinstance(entry, dict) or entry.get("relative") or entry.get("path") in restated:
+            continue
+        try:
+            hits = matches(data, str(entry.get("path")))
+        except LookupError:
+            continue
+        file, line = origins.get(hits[0], ("", None))
+        pfile, pline = parent.origins.get(("uncertainty", i), (parent.source, None))
+        message = (
+            f"this file sets the value, but the uncertainty range inherited from {Path(pfile).name}:{pline} "
+            "replaces it with an absolute draw; restate that entry here (same path) or make it relative: true"
+        )
+        raise ScenarioError([Issue(file, line, ".".join(map(str, hits[0])), message)])
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

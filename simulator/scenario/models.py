@@ -20,6 +20,7 @@ from pydantic import Field, StrictFloat, StrictInt, model_validator
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
 from simulator.scenario.economics import Economics
+from simulator.scenario.uncertainty import UncertainInput
 from simulator.scenario.lever_params import LeverSpec, LeverText
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
@@ -199,6 +200,12 @@ class Scenario(Frozen):
         description="smart-gate levers to apply, in order: {lever: NAME, PARAM: VALUE, ...} (docs/levers.md); "
         "loading applies them and empties this list",
     )
+    uncertainty: tuple[UncertainInput, ...] = Field(
+        default_factory=tuple,
+        max_length=200,
+        description="uncertain inputs: {path, dist, ...params, tag, why} (simulator.scenario.uncertainty); "
+        "sampled by --uncertainty N",
+    )
     provenance: tuple[str, ...] = Field(default_factory=tuple, description="levers and overrides applied, in order")
     lever_texts: tuple[LeverText, ...] = Field(
         default_factory=tuple, description="the description of each applied lever, in order (set by applying levers)"
@@ -234,11 +241,13 @@ class Scenario(Frozen):
 
         The same as :meth:`digest` but blind to how many replications a run has and to the
         default seed (each replication gets its seed explicitly), so adding replications to a
-        study reuses the ones already cached.
+        study reuses the ones already cached; and blind to ``uncertainty:`` (a sample of it is
+        another scenario, and a zero-width sample is this one).
         """
         data = self.model_dump(mode="json")
         data["run"].pop("replications", None)
         data["run"].pop("seed", None)
+        data.pop("uncertainty", None)  # the ranges are sampled into other scenarios; one run never reads them
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     def __hash__(self) -> int:
