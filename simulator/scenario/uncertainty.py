@@ -32,7 +32,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, StrictFloat, StrictInt, model_validator
-from scipy import stats
 
 from simulator.scenario.types import CrossCheckError, Frozen, Probability, Text
 
@@ -107,6 +106,8 @@ class TriangularInput(_Entry):
         width = self.high - self.low
         if width == 0:
             return float(self.low)
+        from scipy import stats  # here, not at import: loading a scenario stays light
+
         return float(stats.triang.ppf(u, (self.mode - self.low) / width, loc=self.low, scale=width))
 
 
@@ -127,6 +128,8 @@ class NormalInput(_Entry):
     def ppf(self, u: float) -> float:
         if self.sd == 0 or self.low == self.high:
             return float(self.mean)
+        from scipy import stats  # here, not at import: loading a scenario stays light
+
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
         return float(stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd))
 
