@@ -23,6 +23,7 @@ from simulator.cli.common import (
     add_execution_options,
     add_format_option,
     add_output_options,
+    add_precision_options,
     cache_from_args,
     check_dask_option,
     executor_from_args,
@@ -43,6 +44,7 @@ from simulator.cli.common import fmt as _fmt
 from simulator.cli.compare import COMPARE_COMMANDS, add_compare_parser, run_compare
 from simulator.cli.limits import active_limits
 from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report
+from simulator.cli.precision import goal_from_args, print_precision
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
 from simulator.cli.signals import interrupt_status, stop_signals
 from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
@@ -53,6 +55,7 @@ from simulator.scenario.errors import ScenarioError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from simulator.experiments.precision import Precision, PrecisionGoal
     from simulator.experiments.results import Results
     from simulator.scenario.models import Scenario
 
@@ -85,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_format_option(p_run)
     add_report_option(p_run)
     add_execution_options(p_run)
+    add_precision_options(p_run, "default time_in_system_h_mean, e.g. gate:huu_nghi:queue_max")
     p_val = sub.add_parser("validate", help="check scenario files without running them")
     p_val.add_argument("files", nargs="+", help="scenario YAML files")
     p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
@@ -111,8 +115,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, scenario_overrides(args, args.scenario))  # before the heavy imports
+    goal = goal_from_args(args)
+    if goal is not None:
+        from simulator.experiments.precision import check_goal
 
-    from simulator.experiments.replication import run
+        check_goal(scenario, goal)
+        goal.first_batch(scenario.run.replications)
 
     out_dir = out_folder(args.out, "run", scenario.name, args.overwrite)
     cache = cache_from_args(args)
@@ -120,18 +128,12 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     started = time.perf_counter()
     executor = executor_from_args(args)
     after = "" if args.no_report else charts_not_written(out_dir)
+    precision = None
     with folder_written_whole(out_dir, args.overwrite, cache is not None, after) as staging:
         logs = None if args.dask and args.dask != "local" else staging / ".logs"  # remote workers: in memory
         try:
             with progress_bar(console, args.quiet, f"{scenario.name}: replications", n) as progress:
-                results = run(
-                    scenario,
-                    event_log=args.event_log,
-                    progress=progress,
-                    executor=executor,
-                    cache=cache,
-                    log_dir=logs,
-                )
+                results, precision = _replications(scenario, args, goal, progress, executor, cache, logs)
         finally:
             executor.close()
         extra = {
@@ -142,17 +144,44 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             "cached_replications": 0 if cache is None else cache.hits,
             "test_limits": active_limits(),
         }
+        if precision is not None:
+            extra["precision"] = precision.as_dict()
         results.to_dir(staging, extra, started=started, fmt=args.format)
         if logs is not None:
             shutil.rmtree(logs, ignore_errors=True)
     wall = time.perf_counter() - started
+    n = results.scenario.run.replications
     if not args.quiet:
         _print_summary(console, results, scenario)
+    if precision is not None:
+        print_precision(console, precision, args.quiet)
+    if not args.quiet:
         cached = "" if cache is None or not cache.hits else f" ({cache.hits} read from the cache)"
         console.print(
             f"{n} replications{cached} run and written in {wall:.1f} s; results in [bold]{plain(out_dir)}[/bold]"
         )
     return write_charts_and_report(out_dir, console, args)
+
+
+def _replications(
+    scenario: Scenario,
+    args: argparse.Namespace,
+    goal: PrecisionGoal | None,
+    progress: Any,
+    executor: Any,
+    cache: Any,
+    logs: Any,
+) -> tuple[Results, Precision | None]:
+    """The run's replications: a fixed count, or in batches to ``goal`` (``--precision``)."""
+    if goal is not None:
+        from simulator.experiments.precision import run_to_precision
+
+        options = {"event_log": args.event_log, "progress": progress, "log_dir": logs}
+        return run_to_precision(scenario, goal, executor=executor, cache=cache, **options)
+    from simulator.experiments.replication import run
+
+    options = {"event_log": args.event_log, "progress": progress, "log_dir": logs}
+    return run(scenario, executor=executor, cache=cache, **options), None
 
 
 def _summary_cells(values: dict[tuple[str, str, str], Any], scope: str, key: str, sep: str) -> list[str]:

@@ -31,6 +31,7 @@ __all__ = [
     "add_execution_options",
     "add_format_option",
     "add_output_options",
+    "add_precision_options",
     "cache_from_args",
     "check_dask_option",
     "executor_from_args",
@@ -176,6 +177,21 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the replication cache")
     parser.add_argument(
         "--cache-dir", type=Path, help="replication cache folder (default $BORDER_SIM_CACHE, else .sim-cache)"
+    )
+
+
+def add_precision_options(parser: argparse.ArgumentParser, kpi_help: str) -> None:
+    """``--precision REL``, ``--precision-kpi [SCOPE:KEY:]KPI`` and ``--max-replications N``
+    (read by :func:`simulator.cli.precision.goal_from_args`)."""
+    parser.add_argument(
+        "--precision",
+        type=fraction,
+        metavar="REL",
+        help="add replications in batches until the 95%% CI half-width of the key KPI is within REL of its mean",
+    )
+    parser.add_argument("--precision-kpi", metavar="[SCOPE:KEY:]KPI", help=f"the key KPI of --precision ({kpi_help})")
+    parser.add_argument(
+        "--max-replications", type=positive, metavar="N", help="at most N replications with --precision (default 50)"
     )
 
 

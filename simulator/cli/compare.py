@@ -16,6 +16,7 @@ from simulator.cli.common import (
     add_execution_options,
     add_format_option,
     add_output_options,
+    add_precision_options,
     cache_from_args,
     executor_from_args,
     fmt,
@@ -29,11 +30,14 @@ from simulator.cli.common import (
 )
 from simulator.cli.limits import active_limits
 from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report  # issue 6
+from simulator.cli.precision import goal_from_args, print_precision
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from simulator.experiments.comparison import Comparison
+    from simulator.experiments.precision import Precision, PrecisionGoal
+    from simulator.scenario.models import Scenario
 
 __all__ = ["COMPARE_COMMANDS", "add_compare_parser", "run_compare"]
 
@@ -65,11 +69,12 @@ def add_compare_parser(sub: Any) -> None:
     add_format_option(p)
     add_report_option(p)  # --no-report (issue 6)
     add_execution_options(p)
+    add_precision_options(p, "every scenario's own mean; default time_in_system_h_mean")
 
 
 def run_compare(args: argparse.Namespace, console: Console) -> int:
     """Run ``compare``; returns the exit status (bad input raises, as for the other commands)."""
-    from simulator.experiments.comparison import compare, prepare_scenarios
+    from simulator.experiments.comparison import prepare_scenarios
     from simulator.experiments.lever_sweep import lever_variants, parse_lever_sweep
 
     if args.lever is not None:
@@ -83,14 +88,16 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
     else:
         sweep = None
         prepared = prepare_scenarios(args.scenarios, overrides=scenario_overrides(args, args.scenarios[0]))
+    goal = _goal(args, [sc for _, sc in prepared])
     out = out_folder(args.out, "run", "compare", args.overwrite)  # kind "run": results/compare/<UTC time>/
     cache = cache_from_args(args)
     started = time.perf_counter()
     total = len(prepared) * prepared[0][1].run.replications
     executor = executor_from_args(args)
+    scenarios = [sc for _, sc in prepared]
     try:
         with progress_bar(console, args.quiet, f"compare: {len(prepared)} scenarios", total) as progress:
-            result = compare(*(sc for _, sc in prepared), executor=executor, cache=cache, progress=progress)
+            result, precision = _comparison(scenarios, goal, executor, cache, progress)
     finally:
         executor.close()
     result.sweep = sweep
@@ -102,6 +109,8 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         "cached_replications": 0 if cache is None else cache.hits,
         "test_limits": active_limits(),
     }
+    if precision is not None:
+        extra["precision"] = precision.as_dict()
     after = "" if args.no_report else charts_not_written(out)
     with folder_written_whole(out, args.overwrite, cache is not None, after) as staging:
         result.to_dir(staging, extra, started=started, fmt=args.format)
@@ -115,9 +124,37 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
                 _print_differences(console, result, alt)
                 print_money_differences(console, result, alt)
         _print_bottlenecks(console, result)
+    if precision is not None:
+        print_precision(console, precision, args.quiet, "each scenario's mean")
+    if not args.quiet:
         note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
         console.print(f"results in [bold]{plain(out)}[/bold]{plain(note)}")
     return write_charts_and_report(out, console, args, compare=True)  # charts/ and report.html (issue 6)
+
+
+def _comparison(
+    scenarios: list[Scenario], goal: PrecisionGoal | None, executor: Any, cache: Any, progress: Any
+) -> tuple[Comparison, Precision | None]:
+    """The comparison: a fixed count of replications, or in batches to ``goal`` (``--precision``)."""
+    if goal is None:
+        from simulator.experiments.comparison import compare
+
+        return compare(*scenarios, executor=executor, cache=cache, progress=progress), None
+    from simulator.experiments.precision import compare_to_precision
+
+    return compare_to_precision(scenarios, goal, executor, cache, progress)
+
+
+def _goal(args: argparse.Namespace, scenarios: list[Scenario]) -> PrecisionGoal | None:
+    """The ``--precision`` goal, checked against every scenario before any work."""
+    goal = goal_from_args(args)
+    if goal is not None:
+        from simulator.experiments.precision import check_goal
+
+        for sc in scenarios:
+            check_goal(sc, goal)
+        goal.first_batch(scenarios[0].run.replications)
+    return goal
 
 
 def _print_differences(console: Console, result: Comparison, alt: str) -> None:

@@ -12,6 +12,7 @@ from simulator.cli.common import (
     UsageError,
     add_execution_options,
     add_output_options,
+    add_precision_options,
     cache_from_args,
     executor_from_args,
     fmt,
@@ -25,6 +26,7 @@ from simulator.cli.common import (
     seed_value,
 )
 from simulator.cli.limits import min_tolerance
+from simulator.cli.precision import goal_from_args, print_precision
 from simulator.scenario.errors import Issue, ScenarioError
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ def add_study_parsers(sub: Any) -> None:
     )
     p.add_argument("--tolerance", type=fraction, default=0.02, help="relative width of the final bracket")
     _common(p)
+    add_precision_options(p, "only 'capacity': each searched gate's capacity")
     p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
     p.add_argument("scenario")
     p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH")
@@ -121,22 +124,26 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
     from rich.markup import escape
 
     from simulator.experiments.capacity import parse_target
-    from simulator.experiments.capacity_each import check_capacity_request, default_scale, find_capacities
+    from simulator.experiments.capacity_each import check_capacity_request, default_scale
     from simulator.experiments.capacity_table import capacity_table
     from simulator.experiments.files import atomic_write_text, to_json
     from simulator.levers.load import load_scenario
     from simulator.scenario.claim import model_fingerprint
 
     target = parse_target(args.target)
+    goal = goal_from_args(args, capacity=True)
     if not 0 < args.tolerance < 1:
         raise UsageError(f"--tolerance: must be between 0 and 1 (exclusive), got {args.tolerance:g}")
     scenarios = [load_scenario(path, scenario_overrides(args, path)) for path in args.scenarios]
     tolerance = min_tolerance(args.tolerance)
     scale = args.scale or default_scale(target)
     check_capacity_request(scenarios, target, scale)  # before any search runs
+    if goal is not None:
+        goal.first_batch(max(sc.run.replications for sc in scenarios))
     out = out_folder(args.out, "capacity", scenarios[0].name, args.overwrite)
     with progress_bar(console, args.quiet, "capacity search", 1) as progress:
-        results = find_capacities(scenarios, target, scale, tolerance, executor, cache, progress)
+        search = (scenarios, target, scale, tolerance)
+        results, precision = _capacity_search(search, goal, executor, cache, progress)
     table = capacity_table(scenarios, results, scale)
     flat = [r for row in results for r in row]
     saved = [
@@ -147,8 +154,13 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
     with folder_written_whole(out, args.overwrite, cache is not None) as staging:
         atomic_write_text(staging / "capacity.json", to_json(saved))
         atomic_write_text(staging / "capacity.csv", table.to_csv(index=False))
+        if precision is not None:
+            atomic_write_text(staging / "precision.json", to_json({"precision": precision.as_dict()}))
     if not args.quiet:
         _print_capacity(console, table, f"Capacity at {target} (scaled: {scale})")
+    if precision is not None:
+        print_precision(console, precision, args.quiet, "each capacity")
+    if not args.quiet:
         console.print(f"results in [bold]{escape(str(out))}[/bold]" + _cache_note(cache))
     for r in flat:
         for warning in r.warnings:
@@ -156,6 +168,18 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
         if not r.found:
             print(f"capacity not found: {r.message}", file=sys.stderr)
     return 0 if all(r.found for r in flat) else 1
+
+
+def _capacity_search(search: tuple[Any, ...], goal: Any, executor: Any, cache: Any, progress: Any) -> tuple[Any, Any]:
+    """``find_capacities`` of ``search`` (scenarios, target, scale, tolerance), or reruns to ``goal``."""
+    scenarios, target, scale, tolerance = search
+    if goal is None:
+        from simulator.experiments.capacity_each import find_capacities
+
+        return find_capacities(scenarios, target, scale, tolerance, executor, cache, progress), None
+    from simulator.experiments.precision import capacities_to_precision
+
+    return capacities_to_precision(scenarios, target, scale, tolerance, goal, executor, cache, progress)
 
 
 def _sensitivity(args: argparse.Namespace, console: Console, executor: Any, cache: ReplicationCache | None) -> int:

@@ -30,6 +30,7 @@ from simulator.scenario.models import Scenario
 __all__ = [
     "Comparison",
     "LeverSweep",
+    "assemble",
     "compare",
     "paired_differences",
     "prepare_scenarios",
@@ -347,7 +348,8 @@ class Comparison:
         return folder
 
 
-def _assemble(results: dict[str, Results], settings: tuple[int, int, int], level: float) -> Comparison:
+def assemble(results: dict[str, Results], settings: tuple[int, int, int], level: float = 0.95) -> Comparison:
+    """The :class:`Comparison` of results already run (base first); ``settings`` is ``(seed, replications, days)``."""
     labels = list(results)
     base = results[labels[0]]
     frames, only_in = [], {}
@@ -414,4 +416,4 @@ def compare(
     for (label, sc), tasks in zip(prepared, task_lists):
         results[label] = Results.from_replications(sc, first.seed, done[i : i + len(tasks)])
         i += len(tasks)
-    return _assemble(results, (first.seed, first.replications, first.days), level)
+    return assemble(results, (first.seed, first.replications, first.days), level)

@@ -219,10 +219,12 @@ def concatenate_logs(sources: Sequence[Path | bytes], dest: Path, fmt: str = "pa
 
     ``fmt`` ``"parquet"`` writes ``dest`` as Parquet, ``"csv"`` as gzipped CSV; either way a row
     group at a time, so memory does not grow with the log's length. One Parquet source (the log
-    of one replication, written with the same schema and digest) is copied as it is.
+    of one replication, written with the same schema) is copied as it is, or, when it carries
+    another scenario digest (run with another ``run.replications``, or read from the cache), copied
+    a row group at a time with ``digest`` in its metadata: the same bytes as a fresh run's.
     """
     if fmt == "parquet" and len(sources) == 1:
-        _copy(sources[0], dest)
+        _copy(sources[0], dest, digest)
         return
     if fmt == "parquet":
         schema = log_schema({"scenario_sha256": digest})
@@ -239,7 +241,16 @@ def concatenate_logs(sources: Sequence[Path | bytes], dest: Path, fmt: str = "pa
         text.detach()
 
 
-def _copy(source: Path | bytes, dest: Path) -> None:
+def _copy(source: Path | bytes, dest: Path, digest: str = "") -> None:
+    reader = pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
+    meta = reader.schema_arrow.metadata or {}
+    if digest and meta.get(b"scenario_sha256", b"").decode() != digest:
+        schema = log_schema({"scenario_sha256": digest, "replication": meta.get(b"replication", b"").decode()})
+        with pq.ParquetWriter(dest, schema, compression=COMPRESSION) as writer:
+            for group in range(reader.num_row_groups):
+                batch = reader.read_row_group(group).replace_schema_metadata(schema.metadata)
+                writer.write_table(batch, row_group_size=max(batch.num_rows, 1))
+        return
     if isinstance(source, bytes):
         dest.write_bytes(source)
     else:
