@@ -153,7 +153,7 @@ def test_report_help_names_capacity_folders(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit):
         main(["report", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "run, compare or capacity result folders" in help_text and "--allow-mixed" in help_text
+    assert "run, compare, capacity or uncertainty result folders" in help_text and "--allow-mixed" in help_text
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from typing import Any, Literal
 __all__ = [
     "KPIS",
     "STAGE_KPIS",
+    "STUDY_KPIS",
     "TRUCK_KPIS",
     "VIEWS",
     "Kpi",
@@ -195,6 +196,18 @@ KPIS: dict[str, Kpi] = {}
 for _entry in _ALL:
     KPIS.setdefault(_entry.key, _entry)
 _STAGE: dict[str, Kpi] = {k.key: k for k in _ALL if k.level == "stage"}
+
+#: Quantities of the studies (capacity searches, uncertainty runs) that no KPI function computes from the
+#: event log; they are named and shown from here like the KPIs (``kpi_name`` in the report finds them).
+STUDY_KPIS: dict[str, Kpi] = {
+    entry.key: entry
+    for entry in (
+        _k("capacity_per_day", "truck", "trucks/day", 0, "higher", "Capacity (trucks/day)",
+           "Năng lực thông quan (xe/ngày)", "capacity per day"),
+        _k("capacity_ratio", "truck", "ratio", 2, "higher", "Capacity ratio, proposal to baseline",
+           "Tỷ số năng lực, phương án so với cơ sở", "capacity ratio"),
+    )
+}  # fmt: skip
 
 #: Keys computed for every truck group, in their order in the KPI tables.
 TRUCK_KPIS: tuple[str, ...] = tuple(k.key for k in _ALL if k.level == "truck")

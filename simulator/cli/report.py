@@ -30,16 +30,17 @@ def add_report_parser(sub: Any) -> None:
     p = sub.add_parser(
         "report",
         help="write an HTML decision report (en or vi) from saved result folders",
-        description="Write a decision report from saved run, compare and capacity folders; page 1 gives the "
-        "capacity gate by gate (from a capacity folder), the proposal's claim against it, the key differences "
-        "and the money.",
+        description="Write a decision report from saved run, compare, capacity and uncertainty folders; page 1 "
+        "gives the capacity gate by gate (from a capacity folder), the proposal's claim against it, the key "
+        "differences and the money; an uncertainty folder (--uncertainty N) adds the section How sure are we.",
     )
     p.add_argument(
         "folders",
         nargs="+",
         type=Path,
         metavar="RESULT_DIR",
-        help="run, compare or capacity result folders (a capacity folder fills page 1's capacity table)",
+        help="run, compare, capacity or uncertainty result folders (a capacity folder fills page 1's capacity "
+        "table; an uncertainty folder adds How sure are we)",
     )
     p.add_argument("--lang", default="en", help="report language: en (default) or vi")
     p.add_argument("--out", type=Path, help="HTML file (default RESULT_DIR/report.html, or report.vi.html for vi)")

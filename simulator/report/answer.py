@@ -3,7 +3,8 @@
 In the report's language: one table, gate by gate and for the province, of today's demand, the
 baseline's capacity (95% CI), each proposal's capacity (95% CI), the ratio proposal/baseline
 (95% CI, from paired replications) and the binding stage; then the proposal's claim (the
-``claim:`` of its scenario) set against that ratio; then three to five key differences with
+``claim:`` of its scenario) set against that ratio (with an uncertainty folder of ``capacity``, each
+capacity and ratio cell adds its 90% interval over the assumptions); then three to five key differences with
 their CIs, each naming its scope; then the money table. Every number is read from the saved
 ``capacity.csv`` and ``comparison.csv``; nothing is recomputed.
 """
@@ -14,7 +15,7 @@ import re
 from typing import Any
 
 from simulator.report.html import Raw, bullets, esc, para, table
-from simulator.report.i18n import fmt_number, kpi_name, t
+from simulator.report.i18n import fmt_number, fmt_percent, kpi_name, t
 from simulator.report.inputs import ReportInputs
 from simulator.report.sections import diff_sentences, run_facts, unstable_sentences
 from simulator.report.tags import scenario_paths
@@ -113,21 +114,42 @@ def _capacity_table(inp: ReportInputs, lang: str) -> Raw:
     body = []
     for unit in _units(inp):
         rows = [_row(inp, name, unit) for name in names]
+        base = (inp.labels[0], names[0])
         cells = [
             _unit_label(inp, unit, lang),
             fmt_number(_today(inp, unit, rows[0]), lang, 0),
-            _capacity_cell(rows[0], lang),
+            _with_spread(_capacity_cell(rows[0], lang), _spread(inp, "value", base, unit, lang)),
         ]
-        for row in rows[1:]:
+        for label, name, row in zip(inp.labels[1:], names[1:], rows[1:]):
             paired = row is not None and str(row.get("baseline", names[0])) == names[0]  # against this baseline
             ratio = (
                 _ci(row["vs_baseline"], row["vs_baseline_ci_low"], row["vs_baseline_ci_high"], lang, 2, "×")
                 if paired and row is not None
                 else "–"
             )
-            cells += [_capacity_cell(row, lang), ratio]
+            cells += [_with_spread(_capacity_cell(row, lang), _spread(inp, "value", (label, name), unit, lang))]
+            cells += [_with_spread(ratio, _spread(inp, "ratio", (label, name), unit, lang, base))]
         body.append([*cells, _binding(rows)])
     return table(head, body, numeric=range(1, len(head) - 1), cls="capacity")
+
+
+def _spread(
+    inp: ReportInputs, what: str, scenario: tuple[str, str], unit: str, lang: str, base: tuple[str, ...] = ("",)
+) -> str:
+    """The 90% interval over the assumptions of a capacity (``value``) or ratio cell; "" without one."""
+    scope, key = ("all", "all") if unit == PROVINCE else ("gate", unit)
+    kpi, decimals = ("capacity_ratio", 2) if what == "ratio" else ("capacity_per_day", 0)
+    for study in inp.uncertainty:
+        row = study.row(what, kpi, scenario, scope, key, base) if study.command == "capacity" else None
+        if row is not None:
+            low, high = fmt_number(row["p05"], lang, decimals), fmt_number(row["p95"], lang, decimals)
+            prefix = "×" if what == "ratio" else ""
+            return t("lbl.sure_cell", lang, level=fmt_percent(study.level, lang), low=prefix + low, high=prefix + high)
+    return ""
+
+
+def _with_spread(cell: str, spread: str) -> str:
+    return Raw(f'{esc(cell)}<br><span class="note">{esc(spread)}</span>') if spread else cell
 
 
 def _scenario_file(manifest: dict[str, Any], index: int) -> str:
@@ -144,6 +166,9 @@ def _capacity_notes(inp: ReportInputs, lang: str) -> list[str]:
         return [Raw(esc(t("msg.capacity_missing", lang, command="\x00")).replace("\x00", code))]
     target = next((str(r.get("target", "")) for r in inp.capacity), "")
     notes = [t("msg.capacity_meaning", lang, target=target_text(target, lang))]
+    for study in (s for s in inp.uncertainty if s.command == "capacity"):
+        level, n = fmt_percent(study.level, lang), fmt_number(study.n, lang, 0)
+        notes.append(t("msg.sure_capacity_note", lang, level=level, n=n))
     if len(_units(inp)) == 1:
         return notes
     province = inp.capacity_table[inp.capacity_table.unit.astype(str) == PROVINCE]

@@ -4,9 +4,10 @@ The report never reruns the model and never imports SimPy: it reads ``run`` fold
 ``compare`` folders (see :mod:`simulator.report.inputs`) and writes one HTML file whose CSS is
 inline and whose charts are embedded PNG ``data:`` URIs, so it can be mailed or archived as is
 and prints cleanly on A4. Sections: the answer first (page 1: capacity gate by gate, the
-proposal's claim against it, key differences, money), results with confidence intervals and
-charts, scenario and proposal, the method as a STRESS-DES checklist, and an appendix with
-every parameter and its [S]/[I]/[A] source tag, every value read from the files.
+proposal's claim against it, key differences, money), "How sure are we" when an uncertainty folder
+is given (the answer's spread over the assumptions, see :mod:`simulator.report.uncertainty`), results
+with confidence intervals and charts, scenario and proposal, the method as a STRESS-DES checklist,
+and an appendix with every parameter and its [S]/[I]/[A] source tag, every value read from the files.
 
 ``write_report(..., pdf=True)`` also prints the HTML to PDF with headless Chromium or Chrome.
 """
@@ -29,6 +30,7 @@ from simulator.report.inputs import ReportInputs, load_inputs
 from simulator.report.money import money_section
 from simulator.report.scenario_section import method_section, scenario_section
 from simulator.report.sections import results_section
+from simulator.report.uncertainty import uncertainty_section
 
 __all__ = ["BROWSERS", "PdfUnavailable", "build_report", "find_browser", "render", "write_report"]
 
@@ -45,12 +47,12 @@ def build_report(
     saved_charts: Mapping[str, Path] | None = None,
     allow_mixed: bool = False,
 ) -> str:
-    """The HTML report of one or more ``run`` and/or ``compare`` folders.
+    """The HTML report of one or more ``run`` and/or ``compare`` folders (and study folders).
 
     ``saved_charts`` (chart name → PNG, see :func:`simulator.report.charts.saved_charts`) are
     embedded instead of being drawn again; they must come from the same folders and language.
-    ``folders`` may include ``capacity`` folders; one searched on other scenarios than the runs
-    is refused unless ``allow_mixed``, which puts a warning on page 1 instead.
+    ``folders`` may include ``capacity`` and uncertainty folders; a capacity folder searched on other
+    scenarios than the runs is refused unless ``allow_mixed``, which puts a warning on page 1 instead.
 
     Raises
     ------
@@ -70,7 +72,9 @@ def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None
     names = ", ".join(inp.labels)
     created = max((str(r.manifest.get("created_utc", "")) for r in inp.runs), default="") or "–"
     folders = ", ".join(str(f) for f in inp.folders)
-    toc = [("answer", "h.answer"), ("results", "h.results"), ("charts", "h.charts")]
+    sure = uncertainty_section(inp, lang)
+    toc = [("answer", "h.answer"), *([("sure", "h.sure")] if sure else []), ("results", "h.results")]
+    toc += [("charts", "h.charts")]
     toc += [("scenario", "h.scenario"), ("method", "h.method"), ("appendix", "h.appendix")]
     nav = " · ".join(f'<a href="#{anchor}">{esc(t(key, lang))}</a>' for anchor, key in toc)
     header = (
@@ -81,6 +85,7 @@ def render(inp: ReportInputs, lang: str, saved_charts: Mapping[str, Path] | None
     body = (
         answer_section(inp, lang, money_section(inp, lang, whole_system_only=True, level=3))
         + contents
+        + sure
         + results_section(inp, lang, charts_html(inp, lang, saved_charts))
         + money_section(inp, lang)
         + scenario_section(inp, lang)

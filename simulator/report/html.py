@@ -10,7 +10,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from simulator.analysis.registry import KPIS
+from simulator.analysis.registry import KPIS, STUDY_KPIS
 from simulator.report.i18n import fmt_ci, fmt_number, fmt_percent, t
 
 __all__ = [
@@ -139,7 +139,7 @@ def png_html(png: bytes, title: str, caption: str) -> Raw:
 
 def kpi_decimals(kpi: str) -> int:
     """Decimals a KPI is shown with (of its percentage, for a share), from the KPI registry; 1 if unknown."""
-    entry = KPIS.get(kpi)
+    entry = KPIS.get(kpi) or STUDY_KPIS.get(kpi)
     return entry.decimals if entry is not None else 1
 
 

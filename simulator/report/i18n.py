@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from simulator.analysis.registry import KPIS
+from simulator.analysis.registry import KPIS, STUDY_KPIS
 from simulator.report.i18n_answer import ANSWER_EN, ANSWER_VI
 from simulator.report.i18n_terms import TERMS
+from simulator.report.i18n_uncertainty import SURE_EN, SURE_VI
 
 __all__ = [
     "LANGUAGES",
@@ -704,8 +705,8 @@ _VI: dict[str, str] = {
 }
 
 STRINGS: dict[str, dict[str, str]] = {
-    "en": {**_EN, **TERMS["en"], **ANSWER_EN},
-    "vi": {**_VI, **TERMS["vi"], **ANSWER_VI},
+    "en": {**_EN, **TERMS["en"], **ANSWER_EN, **SURE_EN},
+    "vi": {**_VI, **TERMS["vi"], **ANSWER_VI, **SURE_VI},
 }
 
 
@@ -729,7 +730,7 @@ def t(key: str, lang: str, /, **values: Any) -> str:
 def kpi_name(kpi: str, lang: str) -> str:
     """Display name of a KPI in ``lang``, from the KPI registry; an unknown KPI is shown by its raw name."""
     check_lang(lang)
-    entry = KPIS.get(kpi)
+    entry = KPIS.get(kpi) or STUDY_KPIS.get(kpi)
     return entry.label(lang) if entry is not None else kpi
 
 

@@ -3,7 +3,9 @@
 A ``compare`` folder has ``comparison.json``, ``comparison.csv`` and one ``run`` sub-folder per
 scenario, named by the scenario's label (the ``base`` and ``alternative`` columns of the
 table). Optional study files found in any input folder are used too: ``capacity.json`` (a
-capacity search) and ``sensitivity.csv`` (a tornado). Nothing here imports SimPy or the model.
+capacity search) and ``sensitivity.csv`` (a tornado). An uncertainty folder (``uncertainty.json`` of
+kind ``uncertainty``, see :mod:`simulator.report.uncertainty_files`) is read as a study; when it also
+holds a run or compare folder's files, those are read as well. Nothing here imports SimPy or the model.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.experiments.folders import RUN_FILES, RunFolder, read_json
+from simulator.report.uncertainty_files import UncertaintyStudy, is_uncertainty, load_uncertainty
 from simulator.scenario.claim import model_fingerprint
 from simulator.scenario.errors import Issue, ScenarioError
 
@@ -66,7 +69,9 @@ class ReportInputs:
     warnings : list of str
         Shown in the report: capacity searches whose scenarios differ from the runs' (``allow_mixed``).
     sensitivity : list of DataFrame
-        Every ``sensitivity.csv`` found.
+        Every ``sensitivity.csv`` found (a tornado; not those of uncertainty folders).
+    uncertainty : list of UncertaintyStudy
+        Every uncertainty folder given.
     """
 
     folders: list[Path]
@@ -79,6 +84,7 @@ class ReportInputs:
     sensitivity: list[pd.DataFrame] = field(default_factory=list)
     capacity_table: pd.DataFrame | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
+    uncertainty: list[UncertaintyStudy] = field(default_factory=list)
 
     def add_run(self, run: RunFolder, label: str, index: int = 0) -> None:
         """Add a run folder under a label made distinct from those already taken."""
@@ -108,12 +114,15 @@ def load_inputs(folders: Sequence[str | Path], allow_mixed: bool = False) -> Rep
     for folder in inputs.folders:
         if not folder.is_dir():
             raise _issue(folder, "result folder not found")
+        study = is_uncertainty(folder)
+        if study:
+            inputs.uncertainty.append(load_uncertainty(folder))
         if (folder / "comparison.json").is_file():
             tables.append(_load_compare(folder, inputs))
-        elif not _is_study(folder):
+        elif not (_is_study(folder) or (study and not _has_run_files(folder))):
             run = RunFolder.load(folder)
             inputs.add_run(run, run.name)
-        _load_studies(folder, inputs)
+        _load_studies(folder, inputs, tornado=not study)
     if not inputs.runs:
         raise _issue(inputs.folders[0], "no run or compare result folder given (a report needs at least one)")
     if tables:
@@ -130,10 +139,14 @@ def load_inputs(folders: Sequence[str | Path], allow_mixed: bool = False) -> Rep
     return inputs
 
 
+def _has_run_files(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in RUN_FILES)
+
+
 def _is_study(folder: Path) -> bool:
     """A ``capacity`` or ``sensitivity`` folder: a study file and none of a run folder's files."""
     study = any((folder / name).is_file() for name in STUDY_FILES)
-    return study and not any((folder / name).is_file() for name in RUN_FILES)
+    return study and not _has_run_files(folder)
 
 
 def _load_compare(folder: Path, inputs: ReportInputs) -> pd.DataFrame:
@@ -158,8 +171,8 @@ def _load_compare(folder: Path, inputs: ReportInputs) -> pd.DataFrame:
     return table
 
 
-def _load_studies(folder: Path, inputs: ReportInputs) -> None:
-    """Pick up ``capacity.json`` and ``sensitivity.csv`` when the folder has them."""
+def _load_studies(folder: Path, inputs: ReportInputs, tornado: bool = True) -> None:
+    """Pick up ``capacity.json`` and (with ``tornado``) ``sensitivity.csv`` when the folder has them."""
     if (folder / "capacity.json").is_file():
         data = read_json(folder, "capacity.json")
         inputs.capacity.extend(data if isinstance(data, list) else [data])
@@ -167,7 +180,7 @@ def _load_studies(folder: Path, inputs: ReportInputs) -> None:
         table = pd.read_csv(folder / "capacity.csv").assign(_folder=str(folder))
         frames = [f for f in (inputs.capacity_table, table) if f is not None]
         inputs.capacity_table = pd.concat(frames, ignore_index=True)
-    if (folder / "sensitivity.csv").is_file():
+    if tornado and (folder / "sensitivity.csv").is_file():
         table = pd.read_csv(folder / "sensitivity.csv")
         if not table.empty:
             inputs.sensitivity.append(table)
