@@ -20,7 +20,6 @@ from pydantic import Field, StrictFloat, StrictInt, model_validator
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
 from simulator.scenario.economics import Economics
-from simulator.scenario.uncertainty import UncertainInput
 from simulator.scenario.lever_params import LeverSpec, LeverText
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
 from simulator.scenario.types import (
@@ -41,6 +40,7 @@ from simulator.scenario.types import (
     check_shares,
     parse_window,
 )
+from simulator.scenario.uncertainty import UncertainInput
 
 __all__ = [
     "WEEKDAYS",
