@@ -31,7 +31,7 @@ from simulator.experiments.capacity import CapacityResult
 from simulator.experiments.capacity_each import SCALE_EACH, coupled_gates
 from simulator.scenario.models import Scenario
 
-__all__ = ["CAPACITY_COLUMNS", "PROVINCE", "capacity_table", "paired_ratio"]
+__all__ = ["CAPACITY_COLUMNS", "PROVINCE", "capacity_rows", "capacity_table", "paired_ratio"]
 
 PROVINCE = "province"
 NAN = float("nan")
@@ -128,7 +128,8 @@ def _province_row(sc: Scenario, results: Sequence[CapacityResult]) -> dict[str, 
     return {**row, "method": "sum of independent gates", "found": True, "note": ""}
 
 
-def _rows(sc: Scenario, results: Sequence[CapacityResult], scale: str) -> list[dict[str, Any]]:
+def capacity_rows(sc: Scenario, results: Sequence[CapacityResult], scale: str) -> list[dict[str, Any]]:
+    """One scenario's rows (units, then the province), each with ``_reps``: its per-replication capacities."""
     rows = [_unit_row(sc.name, r, _method(scale)) for r in results]
     if scale == SCALE_EACH and len(results) > 1:
         rows.append(_province_row(sc, results))
@@ -139,7 +140,7 @@ def capacity_table(
     scenarios: Sequence[Scenario], results: Sequence[Sequence[CapacityResult]], scale: str
 ) -> pd.DataFrame:
     """The capacity table (columns :data:`CAPACITY_COLUMNS`); the first scenario is the baseline."""
-    per_scenario = [_rows(sc, res, scale) for sc, res in zip(scenarios, results)]
+    per_scenario = [capacity_rows(sc, res, scale) for sc, res in zip(scenarios, results)]
     base = {row["unit"]: row for row in per_scenario[0]}
     rows = []
     for block in per_scenario:
