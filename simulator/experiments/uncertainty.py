@@ -160,7 +160,7 @@ def prepare_study(
         inputs += [p.path for p in us.prepared if p.path not in inputs]
     if not inputs:
         where = str(items[0]) if not isinstance(items[0], dict) else "<dict>"
-        message = "no scenario has an uncertainty: block to sample (docs/uncertainty.md shows one)"
+        message = "no scenario has an uncertainty: block to sample (its format: simulator/scenario/uncertainty.py)"
         raise ScenarioError([Issue(where, None, "uncertainty", message)])
     design = make_design(inputs, samples, chosen["seed"], method)
     return Study(command, scenarios, design, chosen["seed"], chosen["replications"], chosen["days"])
