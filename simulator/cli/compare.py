@@ -115,6 +115,9 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
                 _print_differences(console, result, alt)
                 print_money_differences(console, result, alt)
         _print_bottlenecks(console, result)
+        warmup = result.results[result.base].warmup
+        if warmup is not None:
+            console.print(plain(warmup.describe()))
         note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
         console.print(f"results in [bold]{plain(out)}[/bold]{plain(note)}")
     return write_charts_and_report(out, console, args, compare=True)  # charts/ and report.html (issue 6)

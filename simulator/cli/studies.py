@@ -149,6 +149,8 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
         atomic_write_text(staging / "capacity.csv", table.to_csv(index=False))
     if not args.quiet:
         _print_capacity(console, table, f"Capacity at {target} (scaled: {scale})")
+        if flat and flat[0].warmup is not None:
+            console.print(plain(flat[0].warmup.describe() + ", at today's demand"))
         console.print(f"results in [bold]{escape(str(out))}[/bold]" + _cache_note(cache))
     for r in flat:
         for warning in r.warnings:
