@@ -13,10 +13,12 @@ The series is the hourly mean number of trucks in the whole system (the sum of t
 ``in_system`` levels), averaged over the pilot's replications. MSER-5
 (:func:`simulator.analysis.fitting.mser`, batches of 5 hours) searches the first half of the
 run, as usual: MSER's statistic divides by the square of the batches kept, so with only a few
-batches left it finds spurious minima (searched up to three quarters, a stationary M/M/1 at
-rho = 0.85 over 14 days was cut at 9.6 days in one of 12 seeds). A minimum at the end of the
-search means MSER would delete half the run or more: there is no steady state within the run
-(run longer, or the system is overloaded), and that is an error naming the file and line of
+batches left it finds spurious minima (searched up to three quarters from the start, a
+stationary M/M/1 at rho = 0.85 over 14 days was cut at 9.6 days in one of 12 seeds). When the
+minimum lies at the end of that half, which a late excursion can cause as well as a trend (an
+M/M/1 at rho = 0.8 with a busy day 6 of 14), the search is extended to three quarters: a
+minimum still past half the run means there is no steady state within the run (run longer,
+or the system is overloaded), and that is an error naming the file and line of
 ``run.warmup_days``. The truncation is rounded up to whole days (a 1-day run can therefore
 only resolve to 0). A comparison or a capacity study needs one warm-up for all its scenarios:
 it uses the largest of their truncations (:func:`resolve_warmups`).
@@ -38,14 +40,20 @@ from simulator.experiments.replication import ReplicationResult, replication_tas
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
 
-__all__ = ["BATCH", "PILOT_REPLICATIONS", "SEARCH_FRACTION", "WarmupChoice", "resolve_warmup", "resolve_warmups"]
+__all__ = [
+    "BATCH",
+    "EXTENDED_FRACTION",
+    "PILOT_REPLICATIONS",
+    "SEARCH_FRACTION", "WarmupChoice", "resolve_warmup", "resolve_warmups"]
 
 #: Most replications of a pilot.
 PILOT_REPLICATIONS = 5
 #: MSER batch size, in hourly observations (MSER-5).
 BATCH = 5
-#: Share of the run MSER searches over; a minimum at its end is an error (no steady state).
+#: Share of the run MSER searches over first (the usual half).
 SEARCH_FRACTION = 0.5
+#: Share searched when the first search's minimum lies at its end.
+EXTENDED_FRACTION = 0.75
 Progress = Callable[[float, int], None]
 
 
@@ -64,7 +72,8 @@ class WarmupChoice:
     pilot_replications : int
         Replications of each pilot.
     at_limit : bool
-        Whether the MSER minimum lay at the end of its search.
+        Whether the first search's minimum lay at its end, half the run (it was then extended to
+        :data:`EXTENDED_FRACTION`), for any of the scenarios.
     run_days : int
         The run's length.
     by_scenario_h : dict of str to float
@@ -117,21 +126,25 @@ def in_system_series(results: Sequence[ReplicationResult]) -> np.ndarray:
 
 
 def _truncation(scenario: Scenario, series: np.ndarray) -> tuple[float, bool]:
-    """MSER-5 truncation in hours, and whether it lay at the end of the search (then it raises)."""
-    result = mser(series, BATCH, SEARCH_FRACTION)
-    hours, days = float(result.truncation), math.ceil(result.truncation / 24.0)
-    if result.at_limit or days >= scenario.run.days:
+    """MSER-5 truncation in hours, and whether the first search hit its bound (and was extended).
+
+    Raises :class:`ScenarioError` past half the run.
+    """
+    first = mser(series, BATCH, SEARCH_FRACTION)
+    # at the end of the first half: a late excursion, or a trend; look further to tell them apart
+    result = mser(series, BATCH, EXTENDED_FRACTION) if first.at_limit else first
+    hours, run_days = float(result.truncation), scenario.run.days
+    days = math.ceil(hours / 24.0)
+    if hours > run_days * 12.0 or days >= run_days:
         file, line = scenario.warmup_origin()
-        if result.at_limit:
-            why = (
-                f"would delete at least half the run (its minimum lies at {hours / 24:.1f} of {scenario.run.days} "
-                "days, the end of its search)"
-            )
-        else:
-            why = f"deletes {hours:g} h, which rounded up to whole days is the whole {scenario.run.days}-day run"
-        message = f"auto: MSER-{BATCH} {why}: no steady state within the run (run longer, or the system is overloaded)"
+        deleted = f"at least {hours / 24:.1f}" if result.at_limit else f"{hours / 24:.1f}"
+        why = "more than half the run" if hours > run_days * 12.0 else "the whole run once rounded up to whole days"
+        message = (
+            f"auto: MSER-{BATCH} deletes {deleted} of {run_days} days, {why}: no steady state within the run "
+            "(run longer, or the system is overloaded)"
+        )
         raise ScenarioError([Issue(file, line, "run.warmup_days", message)])
-    return hours, result.at_limit
+    return hours, first.at_limit
 
 
 def _with_warmup(scenario: Scenario, days: int) -> Scenario:

@@ -15,7 +15,16 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, StrictFloat, StrictInt, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
@@ -84,6 +93,16 @@ class RunSettings(Frozen):
     replications: StrictInt = Field(10, ge=1, le=100_000)
     seed: StrictInt = Field(12345, ge=0, lt=2**63)
     utc_offset_h: UtcOffset = Field(7.0, description="clock of the model (Vietnam: 7)")
+
+    @field_validator("warmup_days", mode="wrap")
+    @classmethod
+    def _warmup_value(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One message for a bad value (not one per branch of ``int | "auto"``)."""
+        try:
+            return handler(value)
+        except ValidationError:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ValueError(f"must be a whole number of days from 0 to 3659, or auto, got {shown}") from None
 
     @model_validator(mode="after")
     def _warmup_shorter(self) -> RunSettings:
