@@ -44,7 +44,11 @@ __all__ = [
     "BATCH",
     "EXTENDED_FRACTION",
     "PILOT_REPLICATIONS",
-    "SEARCH_FRACTION", "WarmupChoice", "resolve_warmup", "resolve_warmups"]
+    "SEARCH_FRACTION",
+    "WarmupChoice",
+    "resolve_warmup",
+    "resolve_warmups",
+]
 
 #: Most replications of a pilot.
 PILOT_REPLICATIONS = 5
