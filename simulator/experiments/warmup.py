@@ -103,6 +103,7 @@ class WarmupChoice:
             "batch": self.batch,
             "pilot_replications": self.pilot_replications,
             "search_fraction": SEARCH_FRACTION,
+            "extended_fraction": EXTENDED_FRACTION if self.at_limit else None,
             "at_limit": self.at_limit,
             "run_days": self.run_days,
             "by_scenario_h": dict(self.by_scenario_h),
