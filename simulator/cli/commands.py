@@ -152,7 +152,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     wall = time.perf_counter() - started
     n = results.scenario.run.replications
     if not args.quiet:
-        _print_summary(console, results, scenario)
+        _print_summary(console, results, results.scenario)  # warmup_days: auto resolved
     if precision is not None:
         print_precision(console, precision, args.quiet)
     if not args.quiet:
@@ -219,7 +219,7 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
     from simulator.cli.tables import Column, fitted_tables, print_table
 
     summary = results.summary
-    measured = scenario.run.days - scenario.run.warmup_days
+    measured = scenario.run.days - scenario.run.warmup
     scopes = [("all", "all", "all")] + [("gate", g, scenario.gates[g].name or g) for g in scenario.gates]
     values = {(r.scope, r.key, r.kpi): r for r in summary.itertuples(index=False)}
     label = Column("KPI", [k.short_label(measured) for k in MAIN_KPIS], justify="left")
@@ -229,6 +229,8 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
         if sep == "\n" or len(fitted_tables(title, label, columns, console.width)) == 1:
             break
     print_table(console, title, label, columns)
+    if results.warmup is not None:
+        console.print(plain(results.warmup.describe()))
     from simulator.cli.money import print_money_summary
 
     print_money_summary(console, results, scenario)

@@ -124,6 +124,9 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
                 _print_differences(console, result, alt)
                 print_money_differences(console, result, alt)
         _print_bottlenecks(console, result)
+        warmup = result.results[result.base].warmup
+        if warmup is not None:
+            console.print(plain(warmup.describe()))
     if precision is not None:
         print_precision(console, precision, args.quiet, "each scenario's mean")
     if not args.quiet:

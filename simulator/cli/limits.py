@@ -4,7 +4,7 @@ The documentation's commands are run by the test suite as they are written; thes
 their size without editing the text. Unset, nothing changes.
 
 ``BORDER_SIM_MAX_DAYS``
-    at most this many simulated days per run (the warm-up is cut to at most half of them);
+    at most this many simulated days per run (the warm-up is cut to at most half of them; ``auto`` stays ``auto``);
 ``BORDER_SIM_MAX_REPLICATIONS``
     at most this many replications (per design point);
 ``BORDER_SIM_MIN_TOLERANCE``
@@ -76,7 +76,8 @@ def capped_overrides(path: str, overrides: list[str]) -> list[str]:
     extra: list[str] = []
     max_days = int(limits.get(ENV_DAYS, run.days))
     if run.days > max_days:
-        extra += [f"run.days={max_days}", f"run.warmup_days={min(run.warmup_days, max_days // 2)}"]
+        warmup = run.warmup_days if run.warmup_days == "auto" else min(run.warmup_days, max_days // 2)
+        extra += [f"run.days={max_days}", f"run.warmup_days={warmup}"]
     max_reps = int(limits.get(ENV_REPLICATIONS, run.replications))
     if run.replications > max_reps:
         extra.append(f"run.replications={max_reps}")

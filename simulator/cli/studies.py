@@ -158,6 +158,8 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
             atomic_write_text(staging / "precision.json", to_json({"precision": precision.as_dict()}))
     if not args.quiet:
         _print_capacity(console, table, f"Capacity at {target} (scaled: {scale})")
+        if flat and flat[0].warmup is not None:
+            console.print(plain(flat[0].warmup.describe() + ", at today's demand"))
     if precision is not None:
         print_precision(console, precision, args.quiet, "each capacity")
     if not args.quiet:

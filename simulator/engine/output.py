@@ -72,7 +72,7 @@ def layout_of(sc: Scenario, plant: Plant, flow_keys: Sequence[tuple[str, str]], 
         replication=replication,
         start_date=sc.run.start_date,
         horizon_min=sc.run.days * 1440.0,
-        warmup_min=sc.run.warmup_days * 1440.0,
+        warmup_min=sc.run.warmup * 1440.0,  # raises while still 'auto'
         gate_names=gate_names,
         gate_road_m=np.array([g.road_m_per_truck for g in sc.gates.values()]),
         flow_names=tuple(f"{g}.{f}" for g, f in flow_keys),

@@ -26,7 +26,7 @@ the reason, instead of raising: the other scenarios of a study keep their result
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from simulator.experiments.capacity_target import (
 from simulator.experiments.executors import Executor
 from simulator.experiments.replication import ReplicationResult, replication_tasks, run_tasks
 from simulator.experiments.results import Results
+from simulator.experiments.warmup import WarmupChoice, resolve_warmup
 from simulator.scenario.models import Scenario
 
 __all__ = ["CapacityResult", "Target", "check_target", "find_capacity", "parse_target", "scaled"]
@@ -66,7 +67,9 @@ class CapacityResult:
     ``scaled_throughput_per_day`` (older files lack the latter).
     ``per_replication`` holds each replication's own capacity multiplier, in replication order
     (empty when not found): the paired ratios and sums of
-    :mod:`simulator.experiments.capacity_table` are computed from it.
+    :mod:`simulator.experiments.capacity_table` are computed from it. ``warmup`` records how
+    ``warmup_days: auto`` was resolved, once at today's demand
+    (:class:`~simulator.experiments.warmup.WarmupChoice`), else None.
     """
 
     scenario: str
@@ -90,10 +93,15 @@ class CapacityResult:
     decisive: list[str] = field(default_factory=list)
     failure: dict[str, Any] = field(default_factory=dict)
     per_replication: list[float] = field(default_factory=list)
+    warmup: WarmupChoice | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form (``warmup`` only when ``warmup_days: auto`` chose it)."""
         out = dict(self.__dict__)
+        if self.warmup is None:
+            del out["warmup"]
+        else:
+            out["warmup"] = self.warmup.as_dict()
         out["target"] = str(self.target)
         out["target_kpi"] = self.target.kpi
         out["target_value"] = self.target.value
@@ -199,6 +207,10 @@ def find_capacity(
     if not 0 < tolerance < 1:
         raise ValueError(f"tolerance must be between 0 and 1, got {tolerance}")
     check_target(base, target, scale)
+    base, warmup = resolve_warmup(base, executor, cache, replications=replications, seed=seed)  # at today's demand
+    if warmup is not None:
+        found = find_capacity(base, target, scale, tolerance, replications, seed, executor, cache, max_multiplier)
+        return replace(found, warmup=warmup)
     base_demand = demand_per_day(base, scale)
     ev = _Evaluator(base, target, scale, replications, seed, executor, cache)
     try:

@@ -15,10 +15,12 @@ ratios and the province sums of :mod:`simulator.experiments.capacity_table` use 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.capacity import CapacityResult, Target, check_target, find_capacity
 from simulator.experiments.executors import Executor
+from simulator.experiments.warmup import resolve_warmups
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
 
@@ -101,9 +103,12 @@ def find_capacities(
     """Per scenario, the capacity of each unit searched (every gate for ``each``), in gate order.
 
     A search that cannot be bracketed is a result with ``found`` false, not an error; the other
-    gates and scenarios keep their answers.
+    gates and scenarios keep their answers. Scenarios with ``warmup_days: auto`` get one common
+    warm-up, the largest MSER-5 truncation of their pilots at today's demand
+    (:func:`simulator.experiments.warmup.resolve_warmups`).
     """
     check_capacity_request(scenarios, target, scale)
+    scenarios, warmup = resolve_warmups(scenarios, executor, cache)  # auto: one common warm-up, at today's demand
     total = sum(len(units(sc, scale)) for sc in scenarios)
     done, out = 0, []
     for sc in scenarios:
@@ -114,5 +119,5 @@ def find_capacities(
             done += 1
             if progress is not None:
                 progress(done, total)
-        out.append(row)
+        out.append(row if warmup is None else [replace(r, warmup=warmup) for r in row])
     return out

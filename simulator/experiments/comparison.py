@@ -23,6 +23,7 @@ from simulator.experiments.executors import Executor, make_executor
 from simulator.experiments.files import atomic_write_bytes, manifest, to_json
 from simulator.experiments.replication import Progress, replication_tasks, run_tasks
 from simulator.experiments.results import Results
+from simulator.experiments.warmup import WarmupChoice, resolve_warmups
 from simulator.levers.load import load_scenario
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
@@ -342,6 +343,9 @@ class Comparison:
         for name, data in files.items():
             atomic_write_bytes(folder / name, data)
         info = {"base": self.base, "alternatives": self.alternatives, "seed": self.seed, **extra}
+        warmup = self.results[self.base].warmup  # warmup_days: auto, common to every scenario
+        if warmup is not None:
+            info["warmup"] = warmup.as_dict()
         if started is not None:
             info["wall_time_s"] = round(time.perf_counter() - started, 3)
         atomic_write_bytes(folder / "manifest.json", to_json(manifest(files, info)).encode("utf-8"))
@@ -363,6 +367,20 @@ def assemble(results: dict[str, Results], settings: tuple[int, int, int], level:
     differences = pd.concat(frames, ignore_index=True)[COMPARISON_COLUMNS]
     seed, replications, days = settings
     return Comparison(results, differences, _bottlenecks(results), seed, replications, days, only_in, level)
+
+
+def common_warmup(
+    prepared: list[tuple[str, Scenario]],
+    executor: Executor | None,
+    cache: ReplicationCache | None,
+    progress: Progress | None,
+    jobs: int = 1,
+) -> tuple[list[tuple[str, Scenario]], WarmupChoice | None]:
+    """The prepared scenarios with ``warmup_days: auto`` resolved to one warm-up for all: the largest
+    of their MSER-5 truncations (:func:`simulator.experiments.warmup.resolve_warmups`)."""
+    labels = [label for label, _ in prepared]
+    resolved, warmup = resolve_warmups([sc for _, sc in prepared], executor, cache, progress, jobs=jobs, labels=labels)
+    return list(zip(labels, resolved)), warmup
 
 
 def compare(
@@ -403,6 +421,7 @@ def compare(
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     prepared = prepare_scenarios([base, *alternatives], replications, days, seed, overrides)
+    prepared, warmup = common_warmup(prepared, executor, cache, progress, jobs)  # warmup_days: auto
     first = prepared[0][1].run
     task_lists = [replication_tasks(sc, first.replications, first.seed, event_log) for _, sc in prepared]
     own = executor is None
@@ -414,6 +433,6 @@ def compare(
             runner.close()
     results, i = {}, 0
     for (label, sc), tasks in zip(prepared, task_lists):
-        results[label] = Results.from_replications(sc, first.seed, done[i : i + len(tasks)])
+        results[label] = Results.from_replications(sc, first.seed, done[i : i + len(tasks)], warmup)
         i += len(tasks)
     return assemble(results, (first.seed, first.replications, first.days), level)

@@ -32,11 +32,12 @@ from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.capacity import CapacityResult, Target, parse_target
 from simulator.experiments.capacity_each import find_capacities
 from simulator.experiments.capacity_target import check_target
-from simulator.experiments.comparison import Comparison, assemble, prepare_scenarios
+from simulator.experiments.comparison import Comparison, assemble, common_warmup, prepare_scenarios
 from simulator.experiments.executors import Executor
 from simulator.experiments.progress import Reporter
 from simulator.experiments.replication import Progress, ReplicationResult, replication_tasks, run_tasks
 from simulator.experiments.results import Results
+from simulator.experiments.warmup import resolve_warmup
 from simulator.levers.load import load_scenario
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
@@ -277,6 +278,7 @@ def run_to_precision(
     with ``precision.replications`` replications) and the :class:`Precision` reached.
     """
     check_goal(scenario, goal)
+    scenario, warmup = resolve_warmup(scenario, executor, cache)  # warmup_days: auto, before any batch
     runs = _Runs([scenario], scenario.run.seed if seed is None else seed, event_log, log_dir)
 
     def evaluate(n: int) -> dict[str, Any]:
@@ -284,7 +286,9 @@ def run_to_precision(
         return {scenario.name: runs.values(0, goal)}
 
     precision = _batches(goal.first_batch(scenario.run.replications), goal, goal.label, evaluate)
-    return runs.results(0), precision
+    results = runs.results(0)
+    results.warmup = warmup
+    return results, precision
 
 
 def compare_to_precision(
@@ -299,6 +303,7 @@ def compare_to_precision(
     """A comparison (:func:`simulator.experiments.comparison.compare`) run in batches until every
     scenario's own mean of the key KPI meets ``goal``; the first batch is the base's replications."""
     prepared = prepare_scenarios(list(scenarios))
+    prepared, warmup = common_warmup(prepared, executor, cache, None, 1)  # warmup_days: auto, one for all
     for _, sc in prepared:
         check_goal(sc, goal)
     first = prepared[0][1].run
@@ -311,6 +316,8 @@ def compare_to_precision(
 
     precision = _batches(goal.first_batch(first.replications), goal, goal.label, evaluate)
     results = {label: runs.results(i) for i, label in enumerate(labels)}
+    for res in results.values():
+        res.warmup = warmup
     return assemble(results, (first.seed, precision.replications, first.days), level), precision
 
 

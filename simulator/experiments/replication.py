@@ -275,9 +275,16 @@ def run(
     -------
     Results
         Summary with confidence intervals, per-replication KPIs, hourly levels and the event log.
+        With ``run.warmup_days: auto``, a pilot chooses the warm-up first
+        (:func:`simulator.experiments.warmup.resolve_warmup`); ``Results.warmup`` records how.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    from simulator.experiments.warmup import resolve_warmup  # it runs its pilot with run_tasks, of this module
+
+    scenario, warmup = resolve_warmup(
+        scenario, executor, cache, progress, replications=replications, seed=seed, jobs=jobs
+    )
     tasks = replication_tasks(scenario, replications, seed, event_log, log_dir=log_dir)
     own = executor is None
     runner = make_executor(jobs) if executor is None else executor
@@ -286,4 +293,4 @@ def run(
     finally:
         if own:
             runner.close()
-    return Results.from_replications(scenario, tasks[0].seed, results)
+    return Results.from_replications(scenario, tasks[0].seed, results, warmup)

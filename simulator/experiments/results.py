@@ -34,6 +34,7 @@ from simulator.scenario.models import Scenario
 if TYPE_CHECKING:
     from simulator.analysis.reducer import Reduction
     from simulator.experiments.replication import ReplicationResult
+    from simulator.experiments.warmup import WarmupChoice
 
 __all__ = ["Results", "event_log_frame"]
 
@@ -74,6 +75,9 @@ class Results:
         Time Release Study table over replications (see :func:`simulator.analysis.tables.summarise_trs`).
     fees : pandas.DataFrame
         Fees by gate and month over replications (see :func:`simulator.analysis.tables.summarise_fees`).
+    warmup : WarmupChoice, optional
+        How ``warmup_days: auto`` was resolved (:mod:`simulator.experiments.warmup`); written to
+        ``manifest.json`` as ``warmup``. None when the scenario gave a number.
     """
 
     scenario: Scenario
@@ -85,15 +89,22 @@ class Results:
     fees: pd.DataFrame = field(default_factory=pd.DataFrame)
     logs: list[bytes | Path] = field(default_factory=list)
     reductions: list[Reduction] = field(default_factory=list)
+    warmup: WarmupChoice | None = None
 
     @classmethod
-    def from_replications(cls, scenario: Scenario, seed: int, results: Sequence[ReplicationResult]) -> Results:
-        """Combine per-replication results, in replication order."""
+    def from_replications(
+        cls,
+        scenario: Scenario,
+        seed: int,
+        results: Sequence[ReplicationResult],
+        warmup: WarmupChoice | None = None,
+    ) -> Results:
+        """Combine per-replication results, in replication order (``warmup``: how an "auto" one was chosen)."""
         reps = pd.concat([r.kpis for r in results], ignore_index=True)
         outputs = [r.output for r in results if r.output is not None]
         trs = summarise_trs(pd.concat([r.trs for r in results], ignore_index=True))
         settings = scenario.run
-        days = measured_days_by_month(settings.start_date, settings.warmup_days, settings.days)
+        days = measured_days_by_month(settings.start_date, settings.warmup, settings.days)
         fees = summarise_fees(pd.concat([r.fees for r in results], ignore_index=True), days)
         logs: list[bytes | Path] = []
         for r in results:
@@ -102,7 +113,7 @@ class Results:
             elif r.log_file is not None:
                 logs.append(Path(r.log_file))
         reductions = [r.reduction for r in results]
-        return cls(scenario, seed, reps, summarise(reps), outputs, trs, fees, logs, reductions)
+        return cls(scenario, seed, reps, summarise(reps), outputs, trs, fees, logs, reductions, warmup)
 
     @functools.cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -121,10 +132,10 @@ class Results:
     def stability(self) -> pd.DataFrame:
         """Overload flags per truck scope (see :func:`simulator.analysis.stats.stability`)."""
         run, period = self.scenario.run, self.scenario.period_days()
-        window = run.days - run.warmup_days
+        window = run.days - run.warmup
         used = window // period * period  # the whole periods the growth is measured over
-        first = run.start_date + dt.timedelta(days=run.warmup_days + used // 2)
-        last = run.start_date + dt.timedelta(days=max(run.warmup_days + used - 1, 0))
+        first = run.start_date + dt.timedelta(days=run.warmup + used // 2)
+        last = run.start_date + dt.timedelta(days=max(run.warmup + used - 1, 0))
         late = self.scenario.calendar.dated_between(first, last) if used else []
         return stability(self.summary, window, period, late)
 
@@ -259,6 +270,7 @@ class Results:
             "replications": int(self.replications["replication"].nunique()),
             "format": fmt,
             "exact_percentiles": all(r.exact_percentiles for r in self.reductions),
+            **({"warmup": self.warmup.as_dict()} if self.warmup is not None else {}),
             **(extra_manifest or {}),
         }
         if started is not None:

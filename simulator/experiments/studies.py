@@ -22,6 +22,7 @@ from simulator.analysis.stats import summarise
 from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.executors import Executor
 from simulator.experiments.replication import Progress, ReplicationResult, replication_tasks, run_tasks
+from simulator.experiments.warmup import resolve_warmup
 from simulator.levers.load import load_scenario
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
@@ -132,7 +133,9 @@ def sweep(
     SweepResult
         ``table``: point, parameter columns, replication, scope, key, kpi, value (tidy);
         ``summary``: point, parameter columns, scope, key, kpi, n, mean, sd, ci_low, ci_high, half_width.
+        A base with ``warmup_days: auto`` is resolved once, at the base, for every point.
     """
+    base, _ = resolve_warmup(base, executor, cache, replications=replications, seed=seed)
     variants = [_variant(base, p) for p in points]
     task_lists = [replication_tasks(v, replications, seed) for v in variants]
     flat = [t for tasks in task_lists for t in tasks]

@@ -153,6 +153,11 @@ def prepare_study(
     chosen = {"days": base.run.days, "replications": base.run.replications, "seed": base.run.seed, **(settings or {})}
     sets = [*overrides, *(f"run.{k}={v}" for k, v in chosen.items())]
     read = [_read(item, sets) for item in items]
+    for item, (sc, raw) in zip(items, read):
+        if sc.run.warmup_auto:
+            file, line = raw.origins.get(("run", "warmup_days"), (str(item), None))
+            message = "auto is not resolved in an uncertainty study (each sample would differ): give a number of days"
+            raise ScenarioError([Issue(file, line, "run.warmup_days", message)])
     labels = unique_labels([sc.name for sc, _ in read])
     scenarios = [UncertainScenario(lb, raw, sc, tuple(prepare(raw, sc))) for lb, (sc, raw) in zip(labels, read)]
     inputs: list[str] = []

@@ -12,6 +12,8 @@ from simulator.scenario.models import Scenario
 
 __all__ = ["load_scenario"]
 
+WARMUP_KEY = ("run", "warmup_days")
+
 
 def load_scenario(source: str | Path | dict[str, Any] | Scenario, overrides: list[str] | None = None) -> Scenario:
     """Load and validate a scenario from a YAML file, a mapping, or an existing Scenario.
@@ -46,9 +48,12 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario, overrides: lis
     simulator.scenario.errors.ScenarioError: scenarios/examples/mm1.yaml:15: run.warmup_days: must be < days (2), got 10
     """
     scenario, raw = read_scenario(source, overrides)
+    origin = raw.origins.get(WARMUP_KEY)
+    if origin is None and isinstance(source, Scenario):
+        origin = source._warmup_origin  # reloaded (e.g. aligned for a comparison): keep where "auto" was written
     if not scenario.levers:
-        return scenario
+        return scenario.with_warmup_origin(origin)
     try:
-        return apply_levers(scenario)
+        return apply_levers(scenario).with_warmup_origin(origin)
     except LeverError as exc:
         raise ScenarioError(issues_at(raw, exc.problems)) from None

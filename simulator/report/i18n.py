@@ -270,6 +270,11 @@ _EN: dict[str, str] = {
         "The system starts empty (no trucks, every server idle) at 00:00 on {start}; a warm-up of {warmup} day(s) "
         "is left out of every indicator (a time filter on the event log, no counter reset)"
     ),
+    "m.warmup.auto": (
+        "; chosen automatically (warmup_days: auto): MSER-5 on the hourly number of trucks in the system, averaged "
+        "over a {pilot}-replication pilot, deletes {hours} h, rounded up to whole days"
+    ),
+    "m.warmup.common": ", the largest of the compared scenarios' truncations, so that all share one warm-up",
     "m.replications": "Replications",
     "m.ci": "Confidence intervals",
     "m.ci.text": (
@@ -603,6 +608,13 @@ _VI: dict[str, str] = {
         "Hệ thống bắt đầu rỗng (không có xe, mọi điểm phục vụ đều rảnh) lúc 00:00 ngày {start}; {warmup} ngày đầu "
         "là giai đoạn khởi động, bị loại khỏi mọi chỉ tiêu (lọc theo thời gian trên nhật ký sự kiện, không đặt lại "
         "bộ đếm)"
+    ),
+    "m.warmup.auto": (
+        "; được chọn tự động (warmup_days: auto): quy tắc MSER-5 trên số xe trong hệ thống theo từng giờ, lấy trung "
+        "bình qua {pilot} lần lặp thử, loại bỏ {hours} giờ, làm tròn lên thành số ngày nguyên"
+    ),
+    "m.warmup.common": (
+        ", là mức lớn nhất trong các kịch bản được so sánh, để mọi kịch bản dùng chung một giai đoạn khởi động"
     ),
     "m.replications": "Số lần lặp",
     "m.ci": "Khoảng tin cậy",

@@ -267,7 +267,8 @@ def _run_items(run: RunFolder, lang: str) -> dict[str, Any]:
     wall = fmt_number(m.get("wall_time_s"), lang, 1)
     return {
         "m.run_length": t("m.run_length.text", lang, days=days, measured=days - warmup),
-        "m.warmup": t("m.warmup.text", lang, start=fmt_date(s["start_date"], lang), warmup=warmup),
+        "m.warmup": t("m.warmup.text", lang, start=fmt_date(s["start_date"], lang), warmup=warmup)
+        + _auto_warmup(m.get("warmup"), lang),
         "m.replications": str(s["replications"]),
         "m.seed": str(s["seed"]),
         "m.software": f"{m.get('package', 'border-gate-sim')} {m.get('version', '?')}; {versions}",
@@ -277,6 +278,15 @@ def _run_items(run: RunFolder, lang: str) -> dict[str, Any]:
         "m.digest": Raw(f"<code>{esc(m.get('scenario_sha256', '–'))}</code>"),
         "m.command": _command_cell(m.get("command"), lang),
     }
+
+
+def _auto_warmup(record: Any, lang: str) -> str:
+    """How ``warmup_days: auto`` chose the warm-up (the manifest's ``warmup``), or nothing."""
+    if not isinstance(record, dict):
+        return ""
+    hours = fmt_number(record.get("truncation_h"), lang, 0)
+    text = t("m.warmup.auto", lang, pilot=record.get("pilot_replications", "?"), hours=hours)
+    return text + (t("m.warmup.common", lang) if record.get("common") else "")
 
 
 _MACHINE_KEYS = ("platform", "processor", "cpus")

@@ -13,9 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
@@ -77,16 +86,42 @@ class RunSettings(Frozen):
 
     start_date: Day = Field(dt.date(2024, 8, 1), description="first simulated day (model clock)")
     days: StrictInt = Field(28, ge=1, le=3660, description="simulated days, warm-up included")
-    warmup_days: StrictInt = Field(3, ge=0, le=3659, description="days discarded from every KPI")
+    warmup_days: Annotated[StrictInt, Field(ge=0, le=3659)] | Literal["auto"] = Field(
+        3,
+        description="days discarded from every KPI, or 'auto': MSER-5 on a pilot's in-system series, rounded up "
+        "to whole days (simulator.experiments.warmup)",
+    )
     replications: StrictInt = Field(10, ge=1, le=100_000)
     seed: StrictInt = Field(12345, ge=0, lt=2**63)
     utc_offset_h: UtcOffset = Field(7.0, description="clock of the model (Vietnam: 7)")
 
+    @field_validator("warmup_days", mode="wrap")
+    @classmethod
+    def _warmup_value(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One message for a bad value (not one per branch of ``int | "auto"``)."""
+        try:
+            return handler(value)
+        except ValidationError:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ValueError(f"must be a whole number of days from 0 to 3659, or auto, got {shown}") from None
+
     @model_validator(mode="after")
     def _warmup_shorter(self) -> RunSettings:
-        if self.warmup_days >= self.days:
+        if self.warmup_days != "auto" and self.warmup_days >= self.days:
             raise CrossCheckError([(("warmup_days",), f"must be < days ({self.days}), got {self.warmup_days}")])
         return self
+
+    @property
+    def warmup_auto(self) -> bool:
+        """Whether the warm-up is still to be chosen (``warmup_days: auto``); runs resolve it first."""
+        return self.warmup_days == "auto"
+
+    @property
+    def warmup(self) -> int:
+        """The warm-up in days, once resolved; raises ``ValueError`` while it is still "auto"."""
+        if self.warmup_days == "auto":
+            raise ValueError("run.warmup_days is 'auto': resolve it first (simulator.experiments.warmup)")
+        return self.warmup_days
 
     @property
     def end_date(self) -> dt.date:
@@ -211,6 +246,10 @@ class Scenario(Frozen):
         default_factory=tuple, description="the description of each applied lever, in order (set by applying levers)"
     )
 
+    # Where ``run.warmup_days`` was written (file, line), kept by loading when it is "auto" so that a
+    # warm-up that cannot be chosen later names its line; not part of the data, dumps or digests.
+    _warmup_origin: tuple[str, int | None] | None = PrivateAttr(None)
+
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         from simulator.scenario.checks import cross_check
@@ -231,6 +270,16 @@ class Scenario(Frozen):
         whole periods (:func:`simulator.analysis.stats.stability`).
         """
         return 7 if _weekly(self.model_dump()) else 1
+
+    def warmup_origin(self) -> tuple[str, int | None]:
+        """``(file, line)`` of ``run.warmup_days`` when loading recorded it, else ``(name, None)``."""
+        return self._warmup_origin or (self.name, None)
+
+    def with_warmup_origin(self, origin: tuple[str, int | None] | None) -> Scenario:
+        """This scenario, recording where ``run.warmup_days`` came from (only an "auto" one keeps it)."""
+        if origin is not None and self.run.warmup_auto:
+            self._warmup_origin = origin
+        return self
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON form; equal scenarios have equal digests."""
