@@ -14,15 +14,27 @@ from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
 from simulator.scenario.errors import Issue, ScenarioError
 from simulator.scenario.models import Scenario
 
-__all__ = ["Target", "check_target", "decisive_scopes", "demand_per_day", "parse_target", "scaled", "scaled_gates"]
+__all__ = [
+    "OPERATORS",
+    "TARGET_PATTERN",
+    "Target",
+    "check_target",
+    "decisive_scopes",
+    "demand_per_day",
+    "parse_target",
+    "scaled",
+    "scaled_gates",
+]
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
     "<": operator.lt,
     ">=": operator.ge,
     ">": operator.gt,
 }
-_TARGET = re.compile(r"^\s*(?:(all|gate|direction|class|stage):([\w.]+):)?(\w+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
+TARGET_PATTERN = re.compile(
+    r"^\s*(?:(all|gate|direction|class|stage):([\w.]+):)?(\w+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,7 @@ class Target:
 
     def met(self, x: float) -> bool:
         """Whether the KPI value ``x`` meets the target."""
-        return bool(x == x and _OPS[self.op](x, self.value))
+        return bool(x == x and OPERATORS[self.op](x, self.value))
 
     def __str__(self) -> str:
         where = "" if self.scope == "all" else f"{self.scope}:{self.key}:"
@@ -50,7 +62,7 @@ def parse_target(text: str) -> Target:
     Examples: ``time_in_system_h_p95<=6``, ``gate:huu_nghi:queue_max<=450``,
     ``stage:huu_nghi.customs:wait_min_mean<=30``.
     """
-    match = _TARGET.match(text)
+    match = TARGET_PATTERN.match(text)
     if not match:
         raise ScenarioError(
             [Issue("--target", None, text, "expected [SCOPE:KEY:]KPI OP VALUE, e.g. 'time_in_system_h_p95<=6'")]

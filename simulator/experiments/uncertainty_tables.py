@@ -11,10 +11,8 @@
 
 from __future__ import annotations
 
-import operator
-import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import pandas as pd
 
 from simulator.analysis.registry import KPIS, STAGE_KPIS, STUDY_KPIS, TRUCK_KPIS, VIEWS
 from simulator.analysis.uncertainty import decompose, probability, sobol, srrc
+from simulator.experiments.capacity_target import OPERATORS, TARGET_PATTERN
 from simulator.experiments.files import atomic_write_text, to_json
 from simulator.experiments.uncertainty import Study
 from simulator.scenario.claim import model_fingerprint
@@ -32,13 +31,6 @@ from simulator.scenario.errors import Issue, ScenarioError
 __all__ = ["Statement", "claims_of", "parse_claim", "write_study"]
 
 LEVEL = 0.90
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le,
-    "<": operator.lt,
-    ">=": operator.ge,
-    ">": operator.gt,
-}
-_CLAIM = re.compile(r"^\s*(?:(all|gate|direction|class|stage):([\w.]+):)?(\w+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 _GROUP = ["scenario", "scope", "key", "kpi"]
 
 
@@ -56,7 +48,7 @@ class Statement:
 
     def holds(self, x: np.ndarray) -> np.ndarray:
         """Whether each (finite) sample statistic meets the claim."""
-        return np.asarray([_OPS[self.op](float(v), self.value) for v in x], dtype=bool)
+        return np.asarray([OPERATORS[self.op](float(v), self.value) for v in x], dtype=bool)
 
 
 def _known(command: str, scope: str) -> dict[str, str]:
@@ -75,7 +67,7 @@ def parse_claim(text: str, command: str) -> Statement:
     ``compare`` also takes ``KPI_change`` (alternative − base) and ``KPI_ratio`` (alternative /
     base); ``capacity`` takes ``capacity_per_day`` and ``capacity_ratio`` (alternative / base).
     """
-    match = _CLAIM.match(text)
+    match = TARGET_PATTERN.match(text)
     if not match:
         expected = "expected [SCOPE:KEY:]KPI OP VALUE, e.g. 'capacity_ratio>=2'"
         raise ScenarioError([Issue("--claim", None, text, expected)])

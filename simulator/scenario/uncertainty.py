@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from abc import abstractmethod
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -64,9 +65,9 @@ class _Entry(Frozen):
         """Whether every value the distribution gives is a whole number."""
         return False
 
+    @abstractmethod
     def ppf(self, u: float) -> float:
         """The value for a uniform ``u`` in [0, 1)."""
-        raise NotImplementedError
 
     def ends(self) -> tuple[float, ...]:
         """The extreme values (every value of a choice): checked against the parameter's domain."""
