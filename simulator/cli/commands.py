@@ -48,6 +48,7 @@ from simulator.cli.precision import goal_from_args, print_precision
 from simulator.cli.report import REPORT_COMMANDS, add_report_parser, run_report
 from simulator.cli.signals import interrupt_status, stop_signals
 from simulator.cli.studies import STUDY_COMMANDS, add_study_parsers, run_study
+from simulator.cli.uncertainty import add_uncertainty_options, check_uncertainty_options
 from simulator.experiments.errors import CacheError, ExecutorError
 from simulator.levers.load import load_scenario
 from simulator.scenario.errors import ScenarioError
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_option(p_run)
     add_execution_options(p_run)
     add_precision_options(p_run, "default time_in_system_h_mean, e.g. gate:huu_nghi:queue_max")
+    add_uncertainty_options(p_run, "gate:huu_nghi:time_in_system_h_p95<=12")
     p_val = sub.add_parser("validate", help="check scenario files without running them")
     p_val.add_argument("files", nargs="+", help="scenario YAML files")
     p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
@@ -114,6 +116,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    if check_uncertainty_options(args):
+        from simulator.cli.uncertainty import run_uncertainty
+
+        return run_uncertainty(args, console, "run", [args.scenario])
     scenario = load_scenario(args.scenario, scenario_overrides(args, args.scenario))  # before the heavy imports
     goal = goal_from_args(args)
     if goal is not None:

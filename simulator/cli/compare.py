@@ -31,6 +31,7 @@ from simulator.cli.common import (
 from simulator.cli.limits import active_limits
 from simulator.cli.outputs import add_report_option, charts_not_written, write_charts_and_report  # issue 6
 from simulator.cli.precision import goal_from_args, print_precision
+from simulator.cli.uncertainty import add_uncertainty_options, check_uncertainty_options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -70,6 +71,7 @@ def add_compare_parser(sub: Any) -> None:
     add_report_option(p)  # --no-report (issue 6)
     add_execution_options(p)
     add_precision_options(p, "every scenario's own mean; default time_in_system_h_mean")
+    add_uncertainty_options(p, "time_in_system_h_mean_change<=0")
 
 
 def run_compare(args: argparse.Namespace, console: Console) -> int:
@@ -77,6 +79,12 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
     from simulator.experiments.comparison import prepare_scenarios
     from simulator.experiments.lever_sweep import lever_variants, parse_lever_sweep
 
+    if check_uncertainty_options(args):
+        if len(args.scenarios) < 2:
+            raise UsageError(f"compare: at least one alternative scenario is needed: {USAGE}")
+        from simulator.cli.uncertainty import run_uncertainty
+
+        return run_uncertainty(args, console, "compare", list(args.scenarios))
     if args.lever is not None:
         if len(args.scenarios) != 1:
             raise UsageError(f"compare --lever: give exactly one base scenario: {USAGE}")

@@ -8,7 +8,9 @@ their size without editing the text. Unset, nothing changes.
 ``BORDER_SIM_MAX_REPLICATIONS``
     at most this many replications (per design point);
 ``BORDER_SIM_MIN_TOLERANCE``
-    ``capacity`` bisects to at least this relative bracket width (fewer evaluations).
+    ``capacity`` bisects to at least this relative bracket width (fewer evaluations);
+``BORDER_SIM_MAX_SAMPLES``
+    ``--uncertainty`` draws at most this many input samples (with ``--sobol``, the largest power of 2 within it).
 
 An active cap is printed as one ``note:`` line on standard error and recorded in ``manifest.json``
 under ``test_limits``.
@@ -22,11 +24,21 @@ from typing import Any
 
 from simulator.scenario.errors import Issue, ScenarioError
 
-__all__ = ["ENV_DAYS", "ENV_REPLICATIONS", "ENV_TOLERANCE", "active_limits", "capped_overrides", "min_tolerance"]
+__all__ = [
+    "ENV_DAYS",
+    "ENV_REPLICATIONS",
+    "ENV_SAMPLES",
+    "ENV_TOLERANCE",
+    "active_limits",
+    "capped_overrides",
+    "capped_samples",
+    "min_tolerance",
+]
 
 ENV_DAYS = "BORDER_SIM_MAX_DAYS"
 ENV_REPLICATIONS = "BORDER_SIM_MAX_REPLICATIONS"
 ENV_TOLERANCE = "BORDER_SIM_MIN_TOLERANCE"
+ENV_SAMPLES = "BORDER_SIM_MAX_SAMPLES"
 
 
 def _read(name: str, kind: type) -> Any:
@@ -56,6 +68,7 @@ def active_limits() -> dict[str, int | float]:
         ENV_DAYS: _read(ENV_DAYS, int),
         ENV_REPLICATIONS: _read(ENV_REPLICATIONS, int),
         ENV_TOLERANCE: _read(ENV_TOLERANCE, float),
+        ENV_SAMPLES: _read(ENV_SAMPLES, int),
     }
     return {name: value for name, value in values.items() if value is not None}
 
@@ -94,3 +107,18 @@ def min_tolerance(requested: float) -> float:
         return requested
     print(f"note: testing cap {ENV_TOLERANCE}={floor} is active: --tolerance {floor}", file=sys.stderr)
     return float(floor)
+
+
+def capped_samples(requested: int, sobol: bool) -> int:
+    """``--uncertainty``'s sample count: ``requested``, or less under ``$BORDER_SIM_MAX_SAMPLES``.
+
+    With ``sobol`` the cap is rounded down to a power of 2 (Saltelli sampling needs one).
+    """
+    cap = active_limits().get(ENV_SAMPLES)
+    if cap is None or requested <= cap:
+        return requested
+    most = int(cap)
+    if sobol:
+        most = 1 << (most.bit_length() - 1)
+    print(f"note: testing cap {ENV_SAMPLES}={cap} is active: --uncertainty {most}", file=sys.stderr)
+    return most

@@ -27,6 +27,7 @@ from simulator.cli.common import (
 )
 from simulator.cli.limits import min_tolerance
 from simulator.cli.precision import goal_from_args, print_precision
+from simulator.cli.uncertainty import add_uncertainty_options, check_uncertainty_options
 from simulator.scenario.errors import Issue, ScenarioError
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def add_study_parsers(sub: Any) -> None:
     p.add_argument("--tolerance", type=fraction, default=0.02, help="relative width of the final bracket")
     _common(p)
     add_precision_options(p, "only 'capacity': each searched gate's capacity")
+    add_uncertainty_options(p, "gate:huu_nghi:capacity_ratio>=2")
     p = sub.add_parser("sensitivity", help="one-at-a-time tornado over named parameters")
     p.add_argument("scenario")
     p.add_argument("--param", action="append", default=[], required=True, metavar="KEY.PATH")
@@ -138,6 +140,11 @@ def _capacity(args: argparse.Namespace, console: Console, executor: Any, cache: 
     tolerance = min_tolerance(args.tolerance)
     scale = args.scale or default_scale(target)
     check_capacity_request(scenarios, target, scale)  # before any search runs
+    if check_uncertainty_options(args):
+        from simulator.cli.uncertainty import run_uncertainty
+
+        options = {"target": target, "scale": scale, "tolerance": tolerance, "executor": executor, "cache": cache}
+        return run_uncertainty(args, console, "capacity", list(args.scenarios), **options)
     if goal is not None:
         goal.first_batch(max(sc.run.replications for sc in scenarios))
     out = out_folder(args.out, "capacity", scenarios[0].name, args.overwrite)

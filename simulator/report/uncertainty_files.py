@@ -12,6 +12,8 @@ The folder is recognised by ``uncertainty.json`` with ``"kind": "uncertainty"``;
 - ``robustness.csv``: the probability over the inputs that each claim holds (95% Wilson CI);
 - ``sensitivity.csv``: SRRC or Sobol (S1, ST) indices of each input, with CIs and shares;
 - ``samples.csv`` and ``sample_kpis.csv``: the sampled inputs and each sample's replication KPIs.
+- ``study_manifest.json``: how it was made (the command line, executor, cache hits, testing caps, wall
+  time); not read by the report.
 
 Nothing here imports SimPy or the model.
 """
