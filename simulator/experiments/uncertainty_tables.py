@@ -280,8 +280,9 @@ def info(study: Study, claims: list[Statement]) -> dict[str, Any]:
         "inputs": _inputs_info(study),
         "claims": [s.text for s in claims],
         "level": LEVEL,
-        "scenario_fingerprints": {us.label: model_fingerprint(us.scenario.model_dump(mode="json"))
-                                  for us in study.scenarios},  # fmt: skip
+        "scenario_fingerprints": {
+            us.label: model_fingerprint(us.scenario.model_dump(mode="json")) for us in study.scenarios
+        },  # fmt: skip
     }
 
 
