@@ -59,6 +59,7 @@ class _Entry(Frozen):
     relative: bool = Field(False, description="the drawn value multiplies the value the path holds")
     tag: Literal["A", "I", "S"] = Field(description="[A] assumed, [I] inferred or [S] sourced range")
     why: Text = Field(min_length=1, description="why this range: its source, or that it is judgement")
+    why_vi: Text = Field("", description="the same reason in Vietnamese, for the report in Vietnamese")
     source: str = Field("", max_length=60, description="docs/sources.md id of an [S] or [I] range")
 
     def whole(self) -> bool:
