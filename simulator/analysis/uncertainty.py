@@ -15,6 +15,7 @@ KPI, ``y[i, r]`` is replication ``r`` of sample ``i`` and ``m_i`` its mean over 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,11 @@ class Spread:
         return dict(self.__dict__)
 
 
+@functools.lru_cache(maxsize=256)
+def _t_quantile(q: float, df: int) -> float:
+    return float(stats.t.ppf(q, df))
+
+
 def decompose(values: Any, level: float = 0.95) -> Spread:
     """Spread of a KPI over input samples (rows) and replications (columns).
 
@@ -65,13 +71,15 @@ def decompose(values: Any, level: float = 0.95) -> Spread:
         return Spread(0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
     means = np.nanmean(y, axis=1)
     counts = np.sum(~np.isnan(y), axis=1)
-    within = np.array([np.nanvar(row, ddof=1) / c if c > 1 else np.nan for row, c in zip(y, counts)])
+    with np.errstate(all="ignore"):
+        centred = np.where(np.isnan(y), 0.0, y - means[:, None])
+        within = np.where(counts > 1, (centred**2).sum(axis=1) / np.maximum(counts - 1, 1) / counts, np.nan)
     mc_var = float(np.nanmean(within)) if np.any(~np.isnan(within)) else float("nan")
     total = float(np.var(means, ddof=1)) if n > 1 else 0.0
     input_var = max(total - mc_var, 0.0) if mc_var == mc_var else total
     share = input_var / total if total > 0 else float("nan")
     mean = float(means.mean())
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * math.sqrt(total / n)) if n > 1 else float("nan")
+    half = _t_quantile(0.5 + level / 2, n - 1) * math.sqrt(total / n) if n > 1 else float("nan")
     p05, p50, p95 = (float(q) for q in np.quantile(means, [0.05, 0.5, 0.95]))
     mc_sd = math.sqrt(mc_var) if mc_var == mc_var else float("nan")
     return Spread(n, mean, mean - half, mean + half, p05, p50, p95, math.sqrt(input_var), mc_sd, share)
@@ -94,33 +102,53 @@ def _standard_ranks(a: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, (r - r.mean(axis=-2, keepdims=True)) / np.where(sd > 0, sd, 1), 0.0)
 
 
-def _srrc_batch(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """SRRC of each stacked data set: ``x`` (B, n, d), ``y`` (B, n) -> (B, d), by least squares (pinv)."""
-    rx, ry = _standard_ranks(x), _standard_ranks(y[..., None])
-    return (np.linalg.pinv(rx) @ ry)[..., 0]
+@dataclass(frozen=True)
+class _RankBasis:
+    """The ``x`` half of SRRC for one set of rows: what every KPI regressed on the same design shares."""
+
+    live: np.ndarray  # inputs that vary
+    full: np.ndarray  # pinv of the standardised ranks, (d_live, n)
+    pick: np.ndarray  # bootstrap rows, (B, n)
+    boot: np.ndarray  # pinv of each resample's ranks, (B, d_live, n)
 
 
-def srrc(x: Any, y: Any, resamples: int = 500, seed: int = 0) -> dict[str, np.ndarray]:
+def _rank_basis(x: np.ndarray, resamples: int, seed: int) -> _RankBasis:
+    live = np.array([len(np.unique(col)) > 1 for col in x.T], dtype=bool)
+    xs = x[:, live]
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EC,)))
+    pick = rng.integers(0, len(x), (resamples, len(x)))
+    full = np.linalg.pinv(_standard_ranks(xs[None]))[0]
+    return _RankBasis(live, full, pick, np.linalg.pinv(_standard_ranks(xs[pick])))
+
+
+def srrc(
+    x: Any, y: Any, resamples: int = 500, seed: int = 0, bases: dict[bytes, Any] | None = None
+) -> dict[str, np.ndarray]:
     """Standardised rank regression coefficients of ``y`` on the columns of ``x``.
 
     Returns ``index``, ``ci_low``, ``ci_high`` (bootstrap percentile 95%) and ``share`` =
     ``index**2`` (for independent inputs, each input's part of the rank variance the regression
-    explains; the shares sum to the regression's R²). A constant input gets NaN.
+    explains; the shares sum to the regression's R²). A constant input gets NaN. ``bases``, a
+    dict the caller keeps, lets many ``y`` on the same ``x`` (and seed) share the work on ``x``.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = ~np.isnan(y)
     x, y = x[ok], y[ok]
-    live = np.array([len(np.unique(col)) > 1 for col in x.T], dtype=bool)
     nan = np.full(x.shape[1], np.nan)
-    if len(y) < 3 or not live.any() or len(np.unique(y)) < 2:
+    if len(y) < 3 or len(np.unique(y)) < 2:
         return {"index": nan, "ci_low": nan, "ci_high": nan, "share": nan}
-    xs = x[:, live]
+    key = ok.tobytes() + bytes(str((resamples, seed)), "ascii")
+    basis = bases.get(key) if bases is not None else None
+    if basis is None:
+        basis = _rank_basis(x, resamples, seed)
+        if bases is not None:
+            bases[key] = basis
+    if not basis.live.any():
+        return {"index": nan, "ci_low": nan, "ci_high": nan, "share": nan}
     index, low, high = nan.copy(), nan.copy(), nan.copy()
-    index[live] = _srrc_batch(xs[None], y[None])[0]
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EC,)))
-    pick = rng.integers(0, len(y), (resamples, len(y)))
-    boots = _srrc_batch(xs[pick], y[pick])
-    low[live], high[live] = np.percentile(boots, [2.5, 97.5], axis=0)
+    index[basis.live] = basis.full @ _standard_ranks(y[:, None])[:, 0]
+    boots = (basis.boot @ _standard_ranks(y[basis.pick][..., None]))[..., 0]
+    low[basis.live], high[basis.live] = np.percentile(boots, [2.5, 97.5], axis=0)
     return {"index": index, "ci_low": low, "ci_high": high, "share": index**2}
 
 

@@ -106,10 +106,17 @@ def _wide(sample_kpis: pd.DataFrame) -> pd.DataFrame:
     return sample_kpis.set_index(keys)["value"].unstack("replication").sort_index()
 
 
+def _blocks(wide: pd.DataFrame) -> Iterator[tuple[tuple[Any, ...], np.ndarray]]:
+    """Each (scenario, scope, key, kpi) and its (samples x replications) values, without slicing frames."""
+    values = wide.to_numpy(dtype=float)
+    for name, rows in wide.groupby(level=[0, 1, 2, 3], sort=False).indices.items():
+        yield name, values[rows]
+
+
 def _spreads(wide: pd.DataFrame, what: str, base: str) -> list[dict[str, Any]]:
     rows = []
-    for (scenario, scope, key, kpi), block in wide.groupby(level=[0, 1, 2, 3], sort=False):
-        spread = decompose(block.to_numpy())
+    for (scenario, scope, key, kpi), block in _blocks(wide):
+        spread = decompose(block)
         rows.append({"what": what, "scenario": scenario, "base": base, "scope": scope, "key": key, "kpi": kpi,
                      **spread.as_dict(), "p_improves": np.nan})  # fmt: skip
     return rows
@@ -141,10 +148,10 @@ def summary_table(study: Study, sample_kpis: pd.DataFrame) -> pd.DataFrame:
     for us in study.scenarios[1:]:
         paired = _paired(wide, base, us.label, what)
         block = _spreads(paired, what, base)
-        for row, (_, group) in zip(block, paired.groupby(level=[0, 1, 2, 3], sort=False)):
+        for row, (_, group) in zip(block, _blocks(paired)):
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                means = np.nanmean(group.to_numpy(), axis=1)
+                means = np.nanmean(group, axis=1)
             row["p_improves"] = _improves(row["kpi"], means, what)
             if what == "ratio":
                 row["kpi"] = "capacity_ratio"
@@ -219,13 +226,14 @@ def _stat_for(wide: pd.DataFrame, study: Study, group: tuple[Any, ...]) -> np.nd
 def sensitivity_table(study: Study, sample_kpis: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """``sensitivity.csv``: the indices of every input for the key KPIs, values and differences."""
     wide, design = _wide(sample_kpis), study.design
-    rows = []
+    rows: list[dict[str, Any]] = []
+    bases: dict[bytes, Any] = {}  # the rank regression's work on the design, shared by every KPI
     for group in _key_groups(study, summary):
         y = _stat_for(wide, study, group)
         if design.method == "sobol":
             results = sobol(design.problem(), y, seed=study.seed)
         else:
-            results = {"srrc": srrc(design.unit, y, seed=study.seed)}
+            results = {"srrc": srrc(design.unit, y, seed=study.seed, bases=bases)}
         own = _inputs_for(study, group)
         for method, res in results.items():
             for j, path in enumerate(design.inputs):
