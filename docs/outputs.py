@@ -54,7 +54,13 @@ WALL = re.compile(r"\bin \d+(?:\.\d+)? s\b")
 RULE = re.compile(r"([─━═])\1+")
 JOB_NOTICE = re.compile(r"^\S*: line \d+: +\d+ (?:Terminated|Killed|Hangup)\b")
 SENTINEL = "@@docs-outputs step {}@@"
-STRIPPED_ENV = ("BORDER_SIM_MAX_DAYS", "BORDER_SIM_MAX_REPLICATIONS", "BORDER_SIM_MIN_TOLERANCE", "BORDER_SIM_CACHE")
+STRIPPED_ENV = (
+    "BORDER_SIM_MAX_DAYS",
+    "BORDER_SIM_MAX_REPLICATIONS",
+    "BORDER_SIM_MIN_TOLERANCE",
+    "BORDER_SIM_MAX_SAMPLES",
+    "BORDER_SIM_CACHE",
+)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,12 @@ SIMULATOR = re.compile(r"^(time\s+)?(python\s+run_scenario\.py|border-sim)\b")
 PLACEHOLDER = re.compile(
     r"\.\.\.|\bSCENARIO\b|SCENARIO\.yaml|RESULT_DIR|_HOST|<[a-z]|\[--|KEY\.PATH|\bS1\.yaml|BASE\.yaml"
 )
-CAPS = {"BORDER_SIM_MAX_DAYS": "3", "BORDER_SIM_MAX_REPLICATIONS": "2", "BORDER_SIM_MIN_TOLERANCE": "0.25"}
+CAPS = {
+    "BORDER_SIM_MAX_DAYS": "3",
+    "BORDER_SIM_MAX_REPLICATIONS": "2",
+    "BORDER_SIM_MIN_TOLERANCE": "0.25",
+    "BORDER_SIM_MAX_SAMPLES": "4",
+}
 
 
 @dataclass(frozen=True)

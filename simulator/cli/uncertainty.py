@@ -131,7 +131,9 @@ def run_uncertainty(args: argparse.Namespace, console: Console, command: str, it
         print_study(console, out, command)
         note = "" if cache is None else f" ({cache.hits} replications read from the cache, {cache.misses} run)"
         console.print(f"{plain(study.rows)} samples in {time.perf_counter() - started:.1f} s{plain(note)}")
-        console.print(f"results in [bold]{plain(out)}[/bold]; report: run_scenario.py report RESULTS {plain(out)}")
+        console.print(
+            f"results in [bold]{plain(out)}[/bold]; report: run_scenario.py report RUN_OR_COMPARE_FOLDER {plain(out)}"
+        )
     return 0
 
 
@@ -200,20 +202,24 @@ def _print_intervals(console: Console, summary: Any, command: str) -> None:
                 continue
             labels.append(f"{'all' if scope == 'all' else key}: {kpi}")
             row = [_interval(values, (sc, scope, key, kpi), _pattern(kpi)) for sc in scenarios]
+            if not alts:  # one scenario: the share of its own spread from the inputs
+                index = (scenarios[0], scope, key, kpi)
+                row.append(fmt(values.loc[index, "input_share"], "{:.0%}") if index in values.index else "–")
             paired = "capacity_ratio" if command == "capacity" else kpi
             for alt in alts:
                 row += _pair_cells(pairs, (alt, scope, key, paired), command)
             cells.append(row)
     sign = "/" if command == "capacity" else "-"
-    heads = list(scenarios)
+    heads = [*scenarios, *([] if alts else ["inputs"])]
     for alt in alts:
         heads += [f"{alt} {sign} base", "inputs", "P(better)"]
     columns = [Column(h, [c[i] for c in cells]) for i, h in enumerate(heads)]
     title = "Over the assumptions: mean [90% interval]"
     print_table(console, title, Column("scope: KPI", labels, justify="left"), columns)
     legend = "the 90% interval holds both the inputs' spread and the Monte-Carlo error"
+    legend += "; inputs: the share of its variance that comes from the inputs"
     if alts:
-        legend += "; inputs: share of the variance from the inputs; P(better): share of samples where it is better"
+        legend += "; P(better): the share of samples where the alternative is better"
     console.print(legend, soft_wrap=True)
 
 

@@ -162,7 +162,7 @@ def summary_table(study: Study, sample_kpis: pd.DataFrame) -> pd.DataFrame:
 def _sample_stat(wide: pd.DataFrame, study: Study, s: Statement, label: str) -> np.ndarray:
     """Each sample's value of the claim's statistic for scenario ``label`` (NaN where missing)."""
     base = study.scenarios[0].label
-    scope, key = _claim_scope(wide, s, label)
+    scope, key = _claim_scope(study, s, label)
     if s.form == "value":
         frame = wide.xs((label, scope, key, s.kpi), level=[0, 1, 2, 3], drop_level=True)
         stat = frame.mean(axis=1)
@@ -174,15 +174,14 @@ def _sample_stat(wide: pd.DataFrame, study: Study, s: Statement, label: str) -> 
     return stat.reindex(range(study.rows)).to_numpy(dtype=float)
 
 
-def _claim_scope(wide: pd.DataFrame, s: Statement, label: str) -> tuple[str, str]:
-    """Where a claim is read: ``gate:province`` is the whole system; a whole-system capacity claim on a
-    study that searched one gate alone (no province row) is that gate's."""
+def _claim_scope(study: Study, s: Statement, label: str) -> tuple[str, str]:
+    """Where a claim is read: ``gate:province`` is the whole system, and so is the one gate of a
+    one-gate scenario (its capacity search has no province row)."""
     if s.scope == "gate" and s.key == "province":
         return "all", "all"
-    if s.scope == "all" and s.kpi == "capacity_per_day":
-        units = wide.xs((label, s.kpi), level=[0, 3]).index.droplevel(-1).unique()
-        if ("all", "all") not in units and len(units) == 1:
-            return str(units[0][0]), str(units[0][1])
+    gates = next(us.scenario.gates for us in study.scenarios if us.label == label)
+    if s.scope == "all" and s.kpi == "capacity_per_day" and len(gates) == 1:
+        return "gate", next(iter(gates))
     return s.scope, s.key
 
 
