@@ -22,7 +22,8 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,41 +44,61 @@ _TABLES: dict[tuple[str, ...], list[dict[str, str]]] = {}
 _WORK: list[tempfile.TemporaryDirectory[str]] = []
 
 
-def _capacity_table(scenarios: tuple[str, ...], *options: str) -> list[dict[str, str]]:
-    """The rows of ``capacity.csv`` written by ``capacity SCENARIOS OPTIONS`` (run once per call, one cache)."""
-    key = (*scenarios, *options)
+def capacity_command(args: Sequence[str]) -> tuple[str, ...]:
+    """The arguments of a ``capacity`` command as a table key: ``--jobs N`` (which changes no result) left out."""
+    key, rest = [], list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--jobs" and rest:
+            rest.pop(0)
+        elif not arg.startswith("--jobs="):
+            key.append(arg)
+    return tuple(key)
+
+
+def read_capacity_table(key: tuple[str, ...], path: Path) -> None:
+    """Use the ``capacity.csv`` at ``path``, written by the command ``key``, instead of running it again."""
+    with open(path, newline="", encoding="utf-8") as f:
+        _TABLES[key] = list(csv.DictReader(f))
+
+
+def _capacity_table(key: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of ``capacity.csv`` written by the ``capacity`` command ``key`` (run once per key, one cache)."""
     if key not in _TABLES:
         if not _WORK:
             _WORK.append(tempfile.TemporaryDirectory())
         tmp = Path(_WORK[0].name)
         out = tmp / f"cap{len(_TABLES)}"
-        done = _sim("capacity", *scenarios, *options, "--jobs", "2", "--out", str(out), "--cache-dir", str(tmp / "c"))
+        done = _sim(*key, "--jobs", "2", "--out", str(out), "--cache-dir", str(tmp / "c"))
         if done.returncode != 0:
-            raise RuntimeError(f"capacity {' '.join(options)} exited {done.returncode}: {done.stderr.strip()}")
-        with open(out / "capacity.csv", newline="", encoding="utf-8") as f:
-            _TABLES[key] = list(csv.DictReader(f))
+            raise RuntimeError(f"{' '.join(key)} exited {done.returncode}: {done.stderr.strip()}")
+        read_capacity_table(key, out / "capacity.csv")
     return _TABLES[key]
 
 
-def _capacity(
-    target: str,
-    unit: str = "province",
-    column: str = "capacity_per_day",
-    scenarios: tuple[str, ...] = LANG_SON_2024,
-    options: tuple[str, ...] = DOC_RUN,
-    scenario: int = 0,
-) -> Callable[[], float]:
+@dataclass(frozen=True)
+class CapacityFigure:
     """``column`` of the ``unit`` row (a gate or ``province``) of the ``scenario``-th scenario in ``capacity.csv``."""
 
-    def produce() -> float:
-        rows = _capacity_table(scenarios, "--target", target, *options)
-        name = Path(scenarios[scenario]).stem
-        row = next((r for r in rows if r["scenario"] == name and r["unit"] == unit), None)
-        if row is None or not row[column]:
-            raise RuntimeError(f"capacity {target}: no {column} for {name} {unit} in capacity.csv")
-        return float(row[column])
+    target: str
+    unit: str = "province"
+    column: str = "capacity_per_day"
+    scenarios: tuple[str, ...] = LANG_SON_2024
+    options: tuple[str, ...] = DOC_RUN
+    scenario: int = 0
 
-    return produce
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The ``capacity`` command (without ``--jobs``) whose table holds the figure."""
+        return ("capacity", *self.scenarios, "--target", self.target, *self.options)
+
+    def __call__(self) -> float:
+        rows = _capacity_table(self.key)
+        name = Path(self.scenarios[self.scenario]).stem
+        row = next((r for r in rows if r["scenario"] == name and r["unit"] == self.unit), None)
+        if row is None or not row[self.column]:
+            raise RuntimeError(f"capacity {self.target}: no {self.column} for {name} {self.unit} in capacity.csv")
+        return float(row[self.column])
 
 
 _BENCH_OUTPUT: list[str] = []
@@ -114,19 +135,19 @@ P95_24 = "time_in_system_h_p95<=24"
 README_HN = "gate:huu_nghi:time_in_system_h_p95<=24"
 README_RUN = ("--scale", "huu_nghi", "--days", "10", "--replications", "3")
 CHEAP: dict[str, Callable[[], float]] = {
-    "capacity_p95_24": _capacity(P95_24),  # the province: sum of the independent gates (--scale each)
-    "capacity_p95_24_huu_nghi": _capacity(P95_24, "huu_nghi"),
-    "capacity_p95_24_tan_thanh": _capacity(P95_24, "tan_thanh"),
-    "capacity_p95_24_chi_ma": _capacity(P95_24, "chi_ma"),
-    "capacity_mean_6": _capacity("time_in_system_h_mean<=6", options=("--scale", "all", *DOC_RUN)),
-    "readme_capacity_2025_huu_nghi": _capacity(README_HN, "huu_nghi", scenarios=README_PAIR, options=README_RUN),
-    "readme_capacity_2027_huu_nghi": _capacity(
+    "capacity_p95_24": CapacityFigure(P95_24),  # the province: sum of the independent gates (--scale each)
+    "capacity_p95_24_huu_nghi": CapacityFigure(P95_24, "huu_nghi"),
+    "capacity_p95_24_tan_thanh": CapacityFigure(P95_24, "tan_thanh"),
+    "capacity_p95_24_chi_ma": CapacityFigure(P95_24, "chi_ma"),
+    "capacity_mean_6": CapacityFigure("time_in_system_h_mean<=6", options=("--scale", "all", *DOC_RUN)),
+    "readme_capacity_2025_huu_nghi": CapacityFigure(README_HN, "huu_nghi", scenarios=README_PAIR, options=README_RUN),
+    "readme_capacity_2027_huu_nghi": CapacityFigure(
         README_HN, "huu_nghi", scenarios=README_PAIR, options=README_RUN, scenario=1
     ),
-    "readme_ratio_2027_vs_2025": _capacity(
+    "readme_ratio_2027_vs_2025": CapacityFigure(
         README_HN, "huu_nghi", "vs_baseline", scenarios=README_PAIR, options=README_RUN, scenario=1
     ),
-    "readme_ratio_2027_vs_2025_ci_low": _capacity(
+    "readme_ratio_2027_vs_2025_ci_low": CapacityFigure(
         README_HN, "huu_nghi", "vs_baseline_ci_low", scenarios=README_PAIR, options=README_RUN, scenario=1
     ),
 }
@@ -147,6 +168,12 @@ def stated() -> list[tuple[Path, str, float, float]]:
     return found
 
 
+def verdict(path: Path, name: str, tol: float, value: float, now: float) -> tuple[bool, str]:
+    """Whether the figure ``now`` agrees with the stated ``value`` within ``tol`` (relative), and a line saying so."""
+    ok = abs(now - value) <= tol * abs(value)
+    return ok, f"{'ok   ' if ok else 'FAIL '} {name}: text {value:g}, now {now:.6g} (tol {tol:.0%}) in {path.name}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed", action="store_true", help="also the machine-dependent speed figures")
@@ -163,10 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if name not in cache:
             cache[name] = producers[name]()
-        now = cache[name]
-        ok = abs(now - value) <= tol * abs(value)
+        ok, line = verdict(path, name, tol, value, cache[name])
         status |= not ok
-        print(f"{'ok   ' if ok else 'FAIL '} {name}: text {value:g}, now {now:.6g} (tol {tol:.0%}) in {path.name}")
+        print(line)
     return status
 
 

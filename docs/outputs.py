@@ -255,10 +255,17 @@ def run_steps(shown: Shown, cwd: Path) -> list[list[str]]:
     return [part.splitlines() for part in parts[1:]]
 
 
-def check(shown: Shown) -> str | None:
-    """Rerun one block; why its output differs from the text (None when it agrees)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        outputs = run_steps(shown, _workspace(Path(tmp), shown.file, shown.line))
+def check(shown: Shown, folder: Path | None = None) -> str | None:
+    """Rerun one block; why its output differs from the text (None when it agrees).
+
+    The block runs in a fresh temporary folder, or in the empty ``folder`` given (which is kept, so
+    that a caller can read the files the commands wrote).
+    """
+    if folder is not None:
+        outputs = run_steps(shown, _workspace(folder, shown.file, shown.line))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            outputs = run_steps(shown, _workspace(Path(tmp), shown.file, shown.line))
     for k, (command, lines) in enumerate(shown.steps):
         now = outputs[k] if k < len(outputs) else []
         why = output_difference(lines, now, shown.tol)

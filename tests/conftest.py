@@ -88,3 +88,14 @@ def _missing(message: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{message} (CI is set, so this is an error, not a skip)", pytrace=False)
     pytest.skip(message)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a ``slow`` test run first (their order otherwise kept, a module kept whole).
+
+    pytest-xdist hands tests out in this order, so the long ones start early and the many short
+    ones fill the gaps at the end: the workers finish together instead of one waiting on a last
+    long test. A module stays in one piece, so its module-scoped fixtures are built once per worker.
+    """
+    slow = {item.module for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.module not in slow)

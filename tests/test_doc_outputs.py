@@ -1,10 +1,15 @@
-"""The console outputs shown in the documentation are regenerated and compared (docs/outputs.py)."""
+"""The console outputs (docs/outputs.py) and stated figures (docs/figures.py) of the documentation, regenerated.
+
+Each shown output block is one test, so that pytest-xdist spreads them over its workers. A stated
+figure read from the ``capacity.csv`` of a ``capacity`` command whose output is shown is checked
+against the table that very run wrote (the same command, run once); the other figures run their
+own commands.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
+import shlex
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -14,8 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _outputs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_outputs", ROOT / "docs" / "outputs.py")
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", ROOT / "docs" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
@@ -23,7 +28,9 @@ def _outputs() -> ModuleType:
     return module
 
 
-OUT = _outputs()
+OUT, FIG = _load("outputs"), _load("figures")
+CHECKED = [s for page in OUT.DOCS for s in OUT.shown_outputs(page)[0] if not s.manual]  # what outputs.py reruns
+STATED = [f for f in FIG.stated() if f[1] in FIG.CHEAP]  # (page, name, tol, value) of the figures figures.py checks
 TABLE = [
     "lang_son_2024: sweep (2 points) (2/3)",
     "┏━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━┓",
@@ -97,17 +104,96 @@ def test_console_steps_join_continuations_and_split_outputs() -> None:
     ]
 
 
-@pytest.mark.slow
-def test_shown_outputs_match_their_commands() -> None:
-    """``docs/outputs.py`` reruns every shown output (but the manual ones) and finds it as shown."""
-    done = subprocess.run(
-        [sys.executable, "docs/outputs.py"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
+def _capacity_key(shown: object) -> tuple[str, ...] | None:
+    """The table key (docs/figures.py) of the ``capacity`` command of a shown block, if it has one."""
+    for command, _ in shown.steps:  # type: ignore[attr-defined]
+        args = shlex.split(command)
+        if args[:3] == ["python", "run_scenario.py", "capacity"]:
+            return FIG.capacity_command(args[2:])
+    return None
+
+
+SHOWN_KEYS = {_capacity_key(s) for s in CHECKED} - {None}
+UNSHOWN_KEYS = sorted({FIG.CHEAP[name].key for _, name, _, _ in STATED} - SHOWN_KEYS)
+
+
+def _check_figures(key: tuple[str, ...]) -> None:
+    """Every stated figure of the ``capacity`` table ``key`` agrees with it within its tolerance."""
+    lines = [
+        FIG.verdict(p, name, tol, value, FIG.CHEAP[name]())
+        for p, name, tol, value in STATED
+        if FIG.CHEAP[name].key == key
+    ]
+    assert all(ok for ok, _ in lines), "\n".join(line for _, line in lines)
+
+
+def test_outputs_and_figures_to_check_are_found() -> None:
+    """The blocks and figures the slow tests below check are there (a parser that finds nothing would pass)."""
+    assert len(CHECKED) >= 6
+    assert len(STATED) >= 2 and all(isinstance(FIG.CHEAP[f[1]], FIG.CapacityFigure) for f in STATED)
+    assert SHOWN_KEYS and UNSHOWN_KEYS  # figures of shown capacity runs, and the README's own capacity run
+    names = {name for _, name, _, _ in FIG.stated()}
+    assert names <= set(FIG.CHEAP) | set(FIG.SPEED), names - set(FIG.CHEAP) - set(FIG.SPEED)
+
+
+def test_the_outputs_script_reports_agreement_and_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python docs/outputs.py`` runs each marked block and exits 1 when one differs."""
+    page = tmp_path / "page.md"
+    marked = "<!-- output: tol=5% -->\n```console\n$ echo {}\n{}\n```\n"
+    page.write_text(marked.format("cleared 100", "cleared 102") + "\n" + marked.format("a", "a"), encoding="utf-8")
+    monkeypatch.setattr(OUT, "ROOT", tmp_path)
+    monkeypatch.setattr(OUT, "DOCS", [page])
+    assert OUT.main([]) == 0
+    assert capsys.readouterr().out.count("ok ") == 2
+    page.write_text(marked.format("cleared 100", "cleared 110"), encoding="utf-8")
+    assert OUT.main([]) == 1
+    assert "110 is now 100" in capsys.readouterr().out
+
+
+def test_the_figures_script_reports_agreement_and_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python docs/figures.py`` compares each marked figure within its tolerance; an unknown one is exit 2."""
+    page = tmp_path / "page.md"
+    monkeypatch.setattr(FIG, "ROOT", tmp_path)
+    monkeypatch.setattr(FIG, "DOCS", [page])
+    monkeypatch.setattr(FIG, "CHEAP", {"cap": lambda: 1_030.0})
+    page.write_text("<!-- figure: cap tol=3% --> **1,000 trucks**", encoding="utf-8")
+    assert FIG.main([]) == 0 and "ok    cap: text 1000, now 1030" in capsys.readouterr().out
+    page.write_text("<!-- figure: cap tol=2% --> **1,000 trucks**", encoding="utf-8")
+    assert FIG.main([]) == 1 and "FAIL  cap" in capsys.readouterr().out
+    page.write_text("<!-- figure: other tol=2% --> 1", encoding="utf-8")
+    assert FIG.main([]) == 2
+
+
+def test_a_shown_capacity_command_is_the_key_of_its_figures() -> None:
+    command = 'python run_scenario.py capacity a.yaml --target "x<=1" --jobs 2 --days 10'
+    assert FIG.capacity_command(shlex.split(command)[2:]) == ("capacity", "a.yaml", "--target", "x<=1", "--days", "10")
+    assert FIG.CapacityFigure("x<=1", options=("--days", "10"), scenarios=("a.yaml",)).key == FIG.capacity_command(
+        ["capacity", "a.yaml", "--target", "x<=1", "--jobs=2", "--days", "10"]
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("ok ") >= 6, done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shown", CHECKED, ids=lambda s: s.where)
+def test_shown_output_matches_its_command(shown: object, tmp_path: Path) -> None:
+    """One shown output (docs/outputs.py) rerun as written; the figures stated from its capacity.csv checked on it."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    why = OUT.check(shown, folder)
+    assert why is None, f"{shown.where}: {why}"  # type: ignore[attr-defined]
+    key = _capacity_key(shown)
+    if key in {FIG.CHEAP[name].key for _, name, _, _ in STATED}:
+        tables = sorted(folder.glob("results/**/capacity.csv"))
+        assert len(tables) == 1, tables
+        FIG.read_capacity_table(key, tables[0])
+        _check_figures(key)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", UNSHOWN_KEYS, ids=" ".join)
+def test_stated_figures_match_their_commands(key: tuple[str, ...]) -> None:
+    """``docs/figures.py`` runs a capacity command whose output no page shows; its stated figures agree with it."""
+    _check_figures(key)
