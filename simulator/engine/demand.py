@@ -207,14 +207,16 @@ class DemandState:
         self.enter(fd.gate, ci)
         return True
 
-    def _admitted(self, block: Any, j: int, gi: int, ci: int) -> bool:
-        """False when a suspension of gate ``gi`` holds or refuses class ``ci`` now."""
+    def _admitted(self, block: Any, j: int, gi: int, ci: int, counted: bool = False) -> bool:
+        """False when a suspension of gate ``gi`` holds or refuses class ``ci`` now (``counted``: a held
+        truck being released, already counted as deferred)."""
         for rule in self.suspensions[gi]:
             if rule.active and rule.covers(ci):
                 if rule.refuse:
                     self._log(block.flow, ci, LOST)
                 else:
-                    self._log(block.flow, ci, DEFERRED)
+                    if not counted:
+                        self._log(block.flow, ci, DEFERRED)
                     self.pending[block.serial] += 1
                     rule.held.append((block, j))
                 return False
@@ -261,7 +263,7 @@ class DemandState:
                 held, rule.held = rule.held, []
                 for block, j in held:  # sent now, unless another suspension still holds them
                     self._release(block)
-                    if self._admitted(block, j, gi, block.cls[j]):
+                    if self._admitted(block, j, gi, block.cls[j], counted=True):
                         self.enter(gi, block.cls[j])
                         self.send(block, j)
 
