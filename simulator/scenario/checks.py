@@ -113,7 +113,7 @@ def _check_demand(gname: str, gate: Gate, classes: set[str]) -> Iterator[Problem
     yield from _unknown(gate.demand.patience, classes, (*base, "patience"), "cargo class")
     for i, rule in enumerate(gate.demand.balking):
         yield from _unknown(rule.classes, classes, (*base, "balking", i, "classes"), "cargo class")
-        yield from _unknown(rule.flows, set(gate.flows), (*base, "balking", i, "flows"), f"flow of gate '{gname}'")
+        yield from _unknown(rule.flows, set(gate.flows), (*base, "balking", i, "flows"), "flow")
     for i, sus in enumerate(gate.demand.suspension):
         yield from _unknown(sus.classes, classes, (*base, "suspension", i, "classes"), "cargo class")
 
