@@ -197,3 +197,29 @@ def test_bad_demand_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], bl
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines[0] == f"error: {path}{expected}", lines
+
+
+def test_streamed_figures_and_log_equal_the_whole_record() -> None:
+    """With every part on, the KPIs reduced as the run goes equal those of the replayed record, and the
+    streamed event log equals the collected one: a reneged row has an end and no start."""
+    from simulator.analysis.kpis import replication_kpis
+    from simulator.experiments.eventlog_frame import event_log_frame
+
+    sc = simulator.load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "reacting_demand.yaml",
+        overrides=["run.days=5", "run.warmup_days=1"],
+    )
+    res = simulator.run(sc, replications=1, seed=4, jobs=1, event_log="first")
+    out = simulate(sc, 0, 4)
+    streamed = res.replications.set_index(["scope", "key", "kpi"])["value"]
+    replayed = replication_kpis(out).set_index(["scope", "key", "kpi"])["value"]
+    assert streamed.index.equals(replayed.index)
+    np.testing.assert_allclose(streamed.to_numpy(), replayed.to_numpy(), rtol=1e-12, equal_nan=True)
+    log, whole = res.trucks, event_log_frame(out)
+    assert len(log) == len(whole)
+    np.testing.assert_array_equal(log["t_start_min"].to_numpy(), whole["t_start_min"].to_numpy())
+    reneged = out.demand["renege_row"].astype(np.int64)
+    assert len(reneged) > 0 and np.isnan(whole["t_start_min"].to_numpy()[reneged]).all()
+    assert (whole["t_end_min"].to_numpy()[reneged] == out.demand["renege_t"]).all()
+    for kpi in ("balked_trucks", "deferred_trucks", "lost_trucks", "reneged_trucks"):
+        assert res.kpi(kpi)["mean"] > 0, kpi
