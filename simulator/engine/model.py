@@ -302,6 +302,9 @@ class Model:
             route: Sequence[Step] = block.draws.routes[ci]
             div = diversions[fi]
             served = fi
+            deadline = inf  # when the truck's patience runs out, counted from its arrival (reacting demand)
+            if demand is not None and block.patience is not None:
+                deadline = env._now + block.patience[j]
             if div is not None and block.div_u[j] < div.share and div.triggered():
                 served = div.target
                 assert block.div is not None
@@ -315,13 +318,10 @@ class Model:
                     yield timeout(div.travel)
             yard: Any = None
             held = gi = 0
-            deadline = inf  # when the truck's patience runs out (reacting demand)
             if demand is not None:
                 gi = gate_of[served]
                 if served != fi:
                     demand.moved(gate_of[fi], gi, ci)
-                if block.patience is not None:
-                    deadline = env._now + block.patience[j]
             for stage, service, visits, is_yard in route:
                 if visits is not None and not visits[j]:
                     continue
