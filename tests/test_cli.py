@@ -60,7 +60,9 @@ def test_cli_runs_every_scenario(path: Path, tmp_path: Path, capsys: pytest.Capt
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 3 and manifest["command"][-1] == "run.warmup_days=1"
     assert {"python", "numpy", "simpy"} <= set(manifest["versions"])
-    assert set(manifest["files"]) == set(RESULT_FILES) - {"manifest.json"}
+    suspends = any(g.demand is not None and g.demand.suspension for g in sc.gates.values())
+    extra = {"suspensions.csv"} if suspends else set()  # reacting demand's suspension periods
+    assert set(manifest["files"]) == (set(RESULT_FILES) - {"manifest.json"}) | extra
     assert (out / "report.html").is_file() != bool(report) and (out / "charts" / "backlog.png").is_file() != bool(
         report
     )

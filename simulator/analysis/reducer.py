@@ -27,11 +27,12 @@ Definitions (the measured window is ``[t0, t1)``: after the warm-up, to the hori
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.demand_tally import SUSPENSION_COLUMNS, DemandTally, reneged_mask
 from simulator.analysis.groups import Groups, LiveTable, spread
 from simulator.analysis.levels import LevelFamily, Moves
 from simulator.analysis.money import MoneyTally
@@ -65,6 +66,9 @@ class Reduction:
         Fees by gate and month (:func:`simulator.analysis.tables.fees_by_month`).
     exact_percentiles : bool
         Whether every percentile was computed from all values (else from histograms).
+    suspensions : pandas.DataFrame
+        The dispatch suspension periods of reacting demand
+        (:data:`~simulator.analysis.demand_tally.SUSPENSION_COLUMNS`; empty without any).
     """
 
     replication: int
@@ -74,6 +78,7 @@ class Reduction:
     trs: pd.DataFrame
     fees: pd.DataFrame
     exact_percentiles: bool
+    suspensions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUSPENSION_COLUMNS))
 
     def timeseries(self) -> pd.DataFrame:
         """The hourly levels as a tidy table: ``replication, time_h, scope, key, metric, value``."""
@@ -149,6 +154,7 @@ class Reducer:
         self.s = {k: np.zeros(n_stages) for k in _STAGE_SUMS}
         self.fees_by_month: dict[tuple[int, str], np.ndarray] = {}
         self.money = MoneyTally(lay, n_groups)
+        self.demand = DemandTally()
 
     # --- one window -------------------------------------------------------------------------
     def window(self, ev: WindowEvents) -> None:
@@ -162,6 +168,7 @@ class Reducer:
         self._levels(ev, days, road_open, started_stage, started_truck, started_road, started_queue_t, ended_stage)
         self._stage_sums(ev, started_stage, started_queue_t, ended_stage, ended_start)
         self._exits(ev)
+        self.demand.window(self, ev)
         self._compact()
 
     def _arrivals(self, ev: WindowEvents) -> None:
@@ -221,6 +228,7 @@ class Reducer:
         cols["t_start"][idx] = ev.start_t
         stage, truck = cols["stage"][idx], cols["truck"][idx]
         yard = self.stage_yard[stage] if len(stage) else np.zeros(0, bool)
+        yard &= ~reneged_mask(ev.start_row, ev.renege_row)  # left the road unserved: no yard entry
         self.trs.yard_entry(self.trucks, truck[yard], ev.start_t[yard])
         return stage, truck, cols["road"][idx], cols["t_queue"][idx]
 
@@ -228,7 +236,8 @@ class Reducer:
         idx = self.rows.index(ev.end_row)
         cols = self.rows.columns
         stage, t_start = cols["stage"][idx], cols["t_start"][idx]
-        self.trs.milestone_end(self.trucks, cols["truck"][idx], stage, ev.end_t)
+        served = ~reneged_mask(ev.end_row, ev.renege_row)
+        self.trs.milestone_end(self.trucks, cols["truck"][idx][served], stage[served], ev.end_t[served])
         self.row_done[idx] = True
         return stage, t_start
 
@@ -315,7 +324,7 @@ class Reducer:
         s["wait_n"] += np.bincount(started_stage[waited], minlength=n)
         s["wait_sum"] += np.bincount(started_stage[waited], weights=wait, minlength=n)
         self.waits.add(started_stage[waited], wait)
-        served = ended_start >= t0
+        served = (ended_start >= t0) & ~reneged_mask(ev.end_row, ev.renege_row)
         s["service_n"] += np.bincount(ended_stage[served], minlength=n)
         s["service_sum"] += np.bincount(
             ended_stage[served], weights=ev.end_t[served] - ended_start[served], minlength=n
@@ -327,13 +336,14 @@ class Reducer:
         cols["exit"][idx] = ev.exit_t
         codes = self._codes_of(ev.exit_truck)
         arrive = cols["arrive"][idx]
-        paid = (ev.exit_t >= self.t0) & (ev.exit_t < self.t1)
+        cleared = ~reneged_mask(ev.exit_truck, ev.renege_truck)  # a truck that reneged left uncleared
+        paid = (ev.exit_t >= self.t0) & (ev.exit_t < self.t1) & cleared
         self._count_groups("throughput", codes[paid])
         self._sum_groups("fee_i", codes[paid], cols["fee_i"][idx][paid])
         self._sum_groups("fee_t", codes[paid], cols["fee_t"][idx][paid])
         fee_i, fee_t = cols["fee_i"][idx][paid], cols["fee_t"][idx][paid]
         self._fees_by_month(cols["flow"][idx][paid], ev.exit_t[paid], fee_i, fee_t)
-        measured = arrive >= self.t0
+        measured = (arrive >= self.t0) & cleared
         hours = (ev.exit_t[measured] - arrive[measured]) / 60.0
         g, h = spread(codes[measured], hours)
         self.g["tis_n"] += np.bincount(g, minlength=self.groups.n)
@@ -369,6 +379,14 @@ class Reducer:
             row = self.fees_by_month.setdefault((int(k % n_gates), label), np.zeros(3))
             row += (sums[0][k], sums[1][k], sums[2][k])
 
+    def codes_of(self, trucks: np.ndarray) -> np.ndarray:
+        """Group codes of live trucks, shape ``(trucks, 6)``."""
+        return self._codes_of(trucks)
+
+    def count_groups(self, name: str, codes: np.ndarray) -> None:
+        """Add one to the group sum ``name`` for every group of every row of ``codes``."""
+        self._count_groups(name, codes)
+
     def _count_groups(self, name: str, codes: np.ndarray) -> None:
         g = codes.ravel()
         self.g[name] += np.bincount(g[g >= 0], minlength=self.groups.n)
@@ -398,6 +416,7 @@ class Reducer:
             trs=self.trs.table(self.lay.replication),
             fees=fees_table(self),
             exact_percentiles=self.budget.exact,
+            suspensions=self.demand.table(self),
         )
 
     def _unfinished(self) -> None:
@@ -415,6 +434,10 @@ _GROUP_SUMS = (
     "arrived",
     "throughput",
     "diverted",
+    "balked",
+    "deferred",
+    "lost",
+    "reneged",
     "fee_i",
     "fee_t",
     "tis_n",

@@ -151,6 +151,16 @@ _ALL: tuple[Kpi, ...] = (
        "Tỷ lệ xe hàng dễ hư hỏng bị trễ", "perishables late"),
     _k("diverted_per_day", "truck", "trucks/day", 1, "lower", "Trucks diverted per day",
        "Số xe chuyển hướng mỗi ngày", "diverted per day"),
+    _k("balked_trucks", "truck", "trucks", 0, "lower", "Trucks balked (not sent), total over {n} measured days",
+       "Số xe không được gửi đến cửa khẩu (bỏ đi), tổng trong {n} ngày đo", "balked over {n} days"),
+    _k("deferred_trucks", "truck", "trucks", 0, "lower",
+       "Trucks deferred or held (sent later), total over {n} measured days",
+       "Số xe hoãn gửi hoặc bị tạm giữ (gửi sau), tổng trong {n} ngày đo", "deferred over {n} days"),
+    _k("lost_trucks", "truck", "trucks", 0, "lower", "Lost demand (trucks never sent), total over {n} measured days",
+       "Nhu cầu bị mất (số xe không bao giờ được gửi), tổng trong {n} ngày đo", "lost over {n} days"),
+    _k("reneged_trucks", "truck", "trucks", 0, "lower",
+       "Trucks reneged (left the queue for another gate), total over {n} measured days",
+       "Số xe rời hàng chờ sang cửa khẩu khác, tổng trong {n} ngày đo", "reneged over {n} days"),
     _k("fees_vnd_total", "truck", "VND", 0, "neither", "Fees, total over {n} measured days (VND)",
        "Tổng phí thu trong {n} ngày đo (đồng)", "fees, total over {n} days (VND)"),
     _k("fees_vnd_per_day", "truck", "VND/day", 0, "neither", "Fees per measured day (VND)",
@@ -268,6 +278,8 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "stage": ("utilisation", "wait_min_mean", "wait_min_p95", "queue_mean"),
     # value in money (simulator.analysis.money): the report's money table and the terminal's money tables
     "money": ("waiting_cost_vnd_per_year", "perishable_loss_vnd_per_year", "fees_vnd_per_year"),
+    # reacting demand (simulator.scenario.demand): what congestion did to demand
+    "demand": ("balked_trucks", "deferred_trucks", "lost_trucks", "reneged_trucks"),
 }
 
 

@@ -240,6 +240,9 @@ def _print_summary(console: Console, results: Results, scenario: Scenario) -> No
     from simulator.cli.money import print_money_summary
 
     print_money_summary(console, results, scenario)
+    from simulator.cli.demand import print_demand_summary
+
+    print_demand_summary(console, results, scenario)  # only with a demand: block
     _print_stability(console, results)
     util = busiest_stages(summary)
     rows = []

@@ -126,11 +126,13 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
         if sweep is not None:
             _print_sweep(console, result)
         else:
+            from simulator.cli.demand import print_demand_differences
             from simulator.cli.money import print_money_differences
 
             for alt in result.alternatives:
                 _print_differences(console, result, alt)
                 print_money_differences(console, result, alt)
+                print_demand_differences(console, result, alt)  # only with a demand: block
         _print_bottlenecks(console, result)
         warmup = result.results[result.base].warmup
         if warmup is not None:

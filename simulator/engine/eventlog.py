@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["WINDOW_MIN", "Collector", "EventBuffer", "Observer", "VisitLog", "WindowEvents"]
+__all__ = ["DEMAND_COLUMNS", "WINDOW_MIN", "Collector", "EventBuffer", "Observer", "VisitLog", "WindowEvents"]
 
 WINDOW_MIN = 7 * 1440.0  # the model hands its events over a simulated week at a time
 
@@ -50,7 +50,15 @@ class WindowEvents:
     arrive_fee_infrastructure, arrive_fee_transloading : numpy.ndarray
         Their fees (known on arrival: the gate, class, mode and vehicle decide them).
     exit_truck, exit_t : numpy.ndarray
-        Trucks that left the system.
+        Trucks that left the system (a truck that reneged too, at the time it reneged).
+    renege_truck, renege_row, renege_t : numpy.ndarray
+        Trucks that reneged: id, the visit row they left the queue of, and when. That row also
+        starts and ends at that time, so queue levels stay right.
+    demand_t, demand_flow, demand_class, demand_what : numpy.ndarray
+        Dispatch decisions of reacting demand: when, flow, class and what (0 balked, 1 deferred
+        or held, 2 lost; :mod:`simulator.engine.demand`).
+    suspend_t, suspend_gate, suspend_rule, suspend_on : numpy.ndarray
+        Dispatch suspensions starting (``suspend_on`` 1) or ending (0): gate and rule index.
     """
 
     start: float
@@ -75,6 +83,17 @@ class WindowEvents:
     arrive_fee_transloading: np.ndarray
     exit_truck: np.ndarray
     exit_t: np.ndarray
+    renege_truck: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    renege_row: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    renege_t: np.ndarray = field(default_factory=lambda: np.empty(0))
+    demand_t: np.ndarray = field(default_factory=lambda: np.empty(0))
+    demand_flow: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
+    demand_class: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
+    demand_what: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    suspend_t: np.ndarray = field(default_factory=lambda: np.empty(0))
+    suspend_gate: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
+    suspend_rule: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
+    suspend_on: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
 
 
 class Observer(Protocol):
@@ -99,7 +118,13 @@ _GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("divert_mode", "b"),
     ),
     "exit": (("exit_truck", "i"), ("exit_t", "d")),
+    # reacting demand (simulator.engine.demand): empty unless a gate has a demand: block
+    "renege": (("renege_truck", "i"), ("renege_row", "q"), ("renege_t", "d")),
+    "demand": (("demand_t", "d"), ("demand_flow", "h"), ("demand_class", "h"), ("demand_what", "b")),
+    "suspend": (("suspend_t", "d"), ("suspend_gate", "h"), ("suspend_rule", "h"), ("suspend_on", "b")),
 }
+#: The columns of reacting demand in :class:`WindowEvents` (all empty without a demand: block).
+DEMAND_COLUMNS = tuple(name for g in ("renege", "demand", "suspend") for name, _ in _GROUPS[g])
 _NUMPY = {"i": np.int32, "h": np.int16, "d": np.float64, "q": np.int64, "b": np.int8}
 
 
@@ -154,7 +179,10 @@ def _count_before(times: array, end: float) -> int:
 
 @dataclass(frozen=True)
 class VisitLog:
-    """Frozen visit log: one row per truck and stage visit, times in minutes (NaN: not yet)."""
+    """Frozen visit log: one row per truck and stage visit, times in minutes (NaN: not yet).
+
+    A row with an end and no start is a truck that reneged from that queue at its end time.
+    """
 
     truck: np.ndarray
     stage: np.ndarray
@@ -197,6 +225,7 @@ class Collector:
         t_end = np.full(n, np.nan)
         t_start[self.column("start_row").astype(np.int64)] = self.column("start_t")
         t_end[self.column("end_row").astype(np.int64)] = self.column("end_t")
+        t_start[self.column("renege_row").astype(np.int64)] = np.nan  # left the queue unserved
         return VisitLog(
             truck=self.column("open_truck").astype(np.int32),
             stage=self.column("open_stage").astype(np.int16),

@@ -26,6 +26,7 @@ import simpy
 
 from simulator.engine.arrivals import BLOCK, ArrivalStream, class_rates, draw_classes
 from simulator.engine.calendar_rules import season_factors
+from simulator.engine.demand import DemandState, has_demand
 from simulator.engine.draws import FlowDrawer, FlowDraws, Step
 from simulator.engine.eventlog import WINDOW_MIN, Collector, EventBuffer, Observer, WindowEvents
 from simulator.engine.fees import draw_vehicles, truck_fees
@@ -67,6 +68,7 @@ class _Block:
         "div_u",
         "draws",
         "flow",
+        "patience",
         "serial",
         "times",
         "times_np",
@@ -87,6 +89,7 @@ class _Block:
         self.channel = draws.channel
         self.div: FlowDraws | None = None
         self.div_u: list[float] = []
+        self.patience: list[float] | None = None  # minutes from arrival (reacting demand)
 
 
 class _Flow:
@@ -109,6 +112,7 @@ class _Flow:
         self.fees = sc.fees
         self.classes = model.class_names
         self.diversion: _Diversion | None = None
+        self.demand = model.demand
 
     def next_block(self, serial: int, flow: int) -> _Block | None:
         """The next block of trucks, or None when the flow has no more arrivals."""
@@ -123,6 +127,8 @@ class _Flow:
         if div is not None:
             block.div = div.drawer.block(cls)
             block.div_u = div.u_gen.random(n).tolist()
+        if self.demand is not None:
+            block.patience = self.demand.patience_block(flow, cls)
         return block
 
 
@@ -154,6 +160,10 @@ class Model:
         self.class_names = tuple(scenario.cargo_classes)
         self.plant: Plant = build_plant(scenario)
         self.flow_keys = [(g, f) for g, gate in scenario.gates.items() for f in gate.flows]
+        self.demand: DemandState | None = None
+        if has_demand(scenario):
+            self.demand = DemandState(scenario, self.flow_keys, self.streams, self.plant, self.env, self.buffer)
+            self.demand.send = self._send
         self.layout: RunLayout = layout_of(scenario, self.plant, self.flow_keys, replication)
         self.flows = [_Flow(self, g, f) for g, f in self.flow_keys]
         for fi, (g, f) in enumerate(self.flow_keys):
@@ -167,6 +177,8 @@ class Model:
         )
         self._exit = (self.buffer.appender("exit_truck"), self.buffer.appender("exit_t"))
         self._next_row = itertools.count().__next__
+        self._next_tid = itertools.count().__next__
+        self._truck = self._make_truck()
         self._blocks: dict[int, _Block] = {}  # blocks whose arrivals are not all handed over yet
         self._current: list[_Block | None] = []
         self._scheduled: set[int] = set()
@@ -240,12 +252,13 @@ class Model:
     def _source(self) -> Generator[simpy.Event, Any, None]:
         """Start every truck at its arrival time, a simulated day of arrivals at a time."""
         env = self.env
-        process, timeout, truck = env.process, env.timeout, self._make_truck()
+        process, timeout, truck, next_tid = env.process, env.timeout, self._truck, self._next_tid
         a_ref, a_t = self.buffer.appender("arrive_ref"), self.buffer.appender("arrive_t")
+        demand = self.demand
         self._serial = 0
         self._current = [self._next_block(fi) for fi in range(len(self.flows))]
         self._pos = [0] * len(self.flows)
-        tid, until = 0, 0.0
+        until = 0.0
         while any(b is not None for b in self._current):
             until += 1440.0
             times, refs, owners, blocks = self._due(until)
@@ -255,10 +268,17 @@ class Model:
                 if delay > 0:
                     yield timeout(delay)
                 block = blocks[owner]
+                if demand is not None and not demand.offer(block, j):
+                    continue  # balked, deferred, held or refused
                 a_ref(block.serial * BLOCK + j)
                 a_t(env._now)  # the clock's value, so a truck's first queue time equals its arrival exactly
-                process(truck(tid, block.flow, j, block))
-                tid += 1
+                process(truck(next_tid(), block.flow, j, block))
+
+    def _send(self, block: _Block, j: int) -> None:
+        """Send truck ``j`` of ``block`` now: a deferred or held truck of reacting demand."""
+        self.buffer.appender("arrive_ref")(block.serial * BLOCK + j)
+        self.buffer.appender("arrive_t")(self.env._now)
+        self.env.process(self._truck(self._next_tid(), block.flow, j, block))
 
     def _make_truck(self) -> Callable[[int, int, int, _Block], Generator[simpy.Event, Any, None]]:
         """The truck process, with everything its hot loop uses bound as local names of a closure.
@@ -274,12 +294,19 @@ class Model:
         x_truck, x_t = self._exit
         next_row = self._next_row
         inf = math.inf
+        demand = self.demand
+        gate_of = self.layout.flow_gate.tolist()
 
         def truck(tid: int, fi: int, j: int, block: _Block) -> Generator[simpy.Event, Any, None]:
             ci = block.cls[j]
             route: Sequence[Step] = block.draws.routes[ci]
             div = diversions[fi]
+            served = fi
+            deadline = inf  # when the truck's patience runs out, counted from its arrival (reacting demand)
+            if demand is not None and block.patience is not None:
+                deadline = env._now + block.patience[j]
             if div is not None and block.div_u[j] < div.share and div.triggered():
+                served = div.target
                 assert block.div is not None
                 route = block.div.routes[ci]
                 d_truck(tid)
@@ -290,7 +317,11 @@ class Model:
                 if div.travel > 0:
                     yield timeout(div.travel)
             yard: Any = None
-            held = 0
+            held = gi = 0
+            if demand is not None:
+                gi = gate_of[served]
+                if served != fi:
+                    demand.moved(gate_of[fi], gi, ci)
             for stage, service, visits, is_yard in route:
                 if visits is not None and not visits[j]:
                     continue
@@ -303,7 +334,15 @@ class Model:
                 else:
                     turn = event()
                     stage.queue.append(turn)
-                    yield turn
+                    if deadline == inf:
+                        yield turn
+                    else:
+                        if deadline > env._now:
+                            yield turn | timeout(deadline - env._now)
+                        if not turn.triggered:  # out of patience: leave the queue for a gate outside the model
+                            stage.queue.remove(turn)
+                            demand.renege(tid, row, yard, held, gi, ci)  # type: ignore[union-attr]
+                            return
                 if is_yard:
                     s_row(row)
                     s_t(env._now)
@@ -343,6 +382,8 @@ class Model:
                     yard.busy -= 1
             x_truck(tid)
             x_t(env._now)
+            if demand is not None:
+                demand.leave(gi, ci, True)
 
         return truck
 
@@ -410,6 +451,8 @@ class Model:
         out["arrive_origin"] = origin
         pending = {int(r) // BLOCK for r in self.buffer.arrays["arrive_ref"]}
         keep = pending | self._scheduled | {b.serial for b in self._current if b is not None}
+        if self.demand is not None:
+            keep |= set(self.demand.pending)  # deferred and held trucks are sent later
         for s in [s for s in self._blocks if s not in keep]:
             del self._blocks[s]
         return out

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from simulator.engine.clock import OpenSchedule
-from simulator.engine.eventlog import WINDOW_MIN, Collector, VisitLog, WindowEvents
+from simulator.engine.eventlog import DEMAND_COLUMNS, WINDOW_MIN, Collector, VisitLog, WindowEvents
 from simulator.scenario.types import parse_clock
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ class RunOutput(RunLayout):
     Truck columns are indexed by truck id (arrival order). Times are in minutes; a NaN
     exit means the truck was still in the system at the end. ``truck_flow`` is the flow that
     served the truck, ``truck_origin_flow`` the one it first came to when it was diverted
-    (-1 otherwise); channel and mode are -1 when the truck had none.
+    (-1 otherwise); channel and mode are -1 when the truck had none. ``demand`` holds the event
+    columns of reacting demand (:data:`~simulator.engine.eventlog.DEMAND_COLUMNS`: reneging,
+    dispatch decisions, suspensions), all empty without a ``demand:`` block.
     """
 
     truck_flow: np.ndarray
@@ -109,6 +111,7 @@ class RunOutput(RunLayout):
     t_arrive: np.ndarray
     t_exit: np.ndarray
     visits: VisitLog
+    demand: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def collect(cls, layout: RunLayout, collector: Collector) -> RunOutput:
@@ -116,7 +119,8 @@ class RunOutput(RunLayout):
         static = {f.name: getattr(layout, f.name) for f in fields(RunLayout)}
         trucks: dict[str, Any] = collector.trucks()
         trucks["truck_vehicle"] = collector.column("arrive_vehicle").astype(np.int16)
-        return cls(**static, **trucks, visits=collector.visits())
+        demand = {name: collector.column(name) for name in DEMAND_COLUMNS}
+        return cls(**static, **trucks, visits=collector.visits(), demand=demand)
 
     @property
     def layout(self) -> RunLayout:
@@ -140,15 +144,22 @@ class RunOutput(RunLayout):
         v = self.visits
         rows = np.arange(len(v.t_queue), dtype=np.int64)
         trucks = np.arange(len(self.t_arrive), dtype=np.int32)
+        t_start = v.t_start
+        renege_row = self.demand.get("renege_row", np.empty(0)).astype(np.int64)
+        if len(renege_row):  # a truck that reneged started and ended its row as it left the queue
+            t_start = t_start.copy()
+            t_start[renege_row] = self.demand["renege_t"]
         start = 0.0
         while True:
             end = start + WINDOW_MIN if start + WINDOW_MIN < self.horizon_min else np.inf
-            yield self._window(start, end, rows, trucks)
+            yield self._window(start, end, rows, trucks, t_start)
             if end == np.inf:
                 return
             start = end
 
-    def _window(self, start: float, end: float, rows: np.ndarray, trucks: np.ndarray) -> WindowEvents:
+    def _window(
+        self, start: float, end: float, rows: np.ndarray, trucks: np.ndarray, t_start: np.ndarray
+    ) -> WindowEvents:
         v = self.visits
 
         def inside(t: np.ndarray) -> np.ndarray:
@@ -157,8 +168,15 @@ class RunOutput(RunLayout):
         opened, arrived = inside(v.t_queue), inside(self.t_arrive)
         started, ended, left = (
             _in_time_order(m, t)
-            for m, t in ((inside(v.t_start), v.t_start), (inside(v.t_end), v.t_end), (inside(self.t_exit), self.t_exit))
+            for m, t in ((inside(t_start), t_start), (inside(v.t_end), v.t_end), (inside(self.t_exit), self.t_exit))
         )
+        demand: dict[str, np.ndarray] = {}
+        for group in ("renege", "demand", "suspend"):
+            names = [n for n in DEMAND_COLUMNS if n.startswith(group + "_")]
+            if self.demand.get(f"{group}_t") is None:
+                continue
+            keep = inside(self.demand[f"{group}_t"])
+            demand.update({n: self.demand[n][keep] for n in names})
         return WindowEvents(
             start=start,
             end=end,
@@ -167,7 +185,7 @@ class RunOutput(RunLayout):
             open_stage=v.stage[opened],
             open_t=v.t_queue[opened],
             start_row=rows[started],
-            start_t=v.t_start[started],
+            start_t=t_start[started],
             end_row=rows[ended],
             end_t=v.t_end[ended],
             arrive_truck=trucks[arrived],
@@ -182,4 +200,5 @@ class RunOutput(RunLayout):
             arrive_fee_transloading=self.truck_fee_transloading[arrived],
             exit_truck=trucks[left],
             exit_t=self.t_exit[left],
+            **demand,
         )

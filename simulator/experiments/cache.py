@@ -188,6 +188,7 @@ def encode_reduction(key: str, red: Reduction) -> bytes:
         "trs": _table_bytes(red.trs),
         "fees": _table_bytes(red.fees),
         "hourly": _table_bytes(hourly),
+        **({"suspensions": _table_bytes(red.suspensions)} if len(red.suspensions) else {}),
     }
     meta = {
         "replication": red.replication,
@@ -217,6 +218,7 @@ def decode_reduction(key: str, data: bytes) -> Reduction:
         trs=_read_table(tables["trs"]),
         fees=_read_table(tables["fees"]),
         exact_percentiles=bool(meta["exact_percentiles"]),
+        **({"suspensions": _read_table(tables["suspensions"])} if "suspensions" in tables else {}),
     )
 
 

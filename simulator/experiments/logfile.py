@@ -99,6 +99,7 @@ class LogWriter:
         self._append_rows(ev)
         self._set(self.rows, "row", ev.start_row, "t_start", ev.start_t)
         self._set(self.rows, "row", ev.end_row, "t_end", ev.end_t)
+        self._set(self.rows, "row", ev.renege_row, "t_start", np.full(len(ev.renege_row), np.nan))  # left unserved
         self._set(self.trucks, "truck", ev.exit_truck, "exit", ev.exit_t)
         if ev.end == np.inf:
             self._flush(np.ones(len(self.rows["row"]), dtype=bool))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
+from simulator.analysis.demand_tally import SUSPENSION_COLUMNS
 from simulator.analysis.stats import stability, summarise
 from simulator.analysis.tables import measured_days_by_month, summarise_fees, summarise_trs
 from simulator.engine.output import RunOutput
@@ -78,6 +79,10 @@ class Results:
     warmup : WarmupChoice, optional
         How ``warmup_days: auto`` was resolved (:mod:`simulator.experiments.warmup`); written to
         ``manifest.json`` as ``warmup``. None when the scenario gave a number.
+    suspensions : pandas.DataFrame
+        The dispatch suspension periods of every replication (reacting demand): replication, gate,
+        rule index, its classes, start and end in model minutes (end NaN: still suspended at the
+        end) and duration; written as ``suspensions.csv`` when some gate has a suspension rule.
     """
 
     scenario: Scenario
@@ -90,6 +95,7 @@ class Results:
     logs: list[bytes | Path] = field(default_factory=list)
     reductions: list[Reduction] = field(default_factory=list)
     warmup: WarmupChoice | None = None
+    suspensions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def from_replications(
@@ -113,7 +119,8 @@ class Results:
             elif r.log_file is not None:
                 logs.append(Path(r.log_file))
         reductions = [r.reduction for r in results]
-        return cls(scenario, seed, reps, summarise(reps), outputs, trs, fees, logs, reductions, warmup)
+        suspensions = _suspensions(scenario, reductions)
+        return cls(scenario, seed, reps, summarise(reps), outputs, trs, fees, logs, reductions, warmup, suspensions)
 
     @functools.cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -199,12 +206,14 @@ class Results:
 
     def _small_files(self) -> dict[str, bytes]:
         resolved = yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        suspensions = self.suspensions.to_csv(index=False).encode("utf-8")
         return {
             "summary.json": to_json(self.summary_dict()).encode("utf-8"),
             "replications.csv": self.replications.to_csv(index=False).encode("utf-8"),
             "trs.csv": self.trs.to_csv(index=False).encode("utf-8"),
             "fees.csv": self.fees.to_csv(index=False).encode("utf-8"),
             "scenario.resolved.yaml": resolved.encode("utf-8"),
+            **({"suspensions.csv": suspensions} if _suspends(self.scenario) else {}),
         }
 
     def files(self, fmt: str = "parquet") -> dict[str, bytes]:
@@ -277,3 +286,24 @@ class Results:
             info["wall_time_s"] = round(time.perf_counter() - started, 3)
         atomic_write_bytes(folder / "manifest.json", to_json(manifest_of(hashes, info)).encode("utf-8"))
         return folder
+
+
+def _suspends(sc: Scenario) -> bool:
+    return any(g.demand is not None and g.demand.suspension for g in sc.gates.values())
+
+
+def _suspensions(sc: Scenario, reductions: Sequence[Reduction]) -> pd.DataFrame:
+    """Every replication's suspension periods, with the classes of each rule ("all" for every class)."""
+    frames = [r.suspensions for r in reductions if len(r.suspensions)]
+    if not frames:
+        columns = list(SUSPENSION_COLUMNS)
+        return pd.DataFrame(columns=[*columns[:3], "classes", *columns[3:]])
+    table = pd.concat(frames, ignore_index=True)
+
+    def classes(gate: str, rule: int) -> str:
+        demand = sc.gates[gate].demand
+        chosen = demand.suspension[rule].classes if demand is not None else ()
+        return "+".join(chosen) if chosen else "all"
+
+    table.insert(3, "classes", [classes(g, int(k)) for g, k in zip(table.gate, table.rule, strict=True)])
+    return table

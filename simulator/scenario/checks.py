@@ -103,6 +103,19 @@ def _check_gate(sc: Scenario, gname: str, gate: Gate, classes: set[str]) -> Iter
         yield from _check_flow(gname, gate, fname, flow, classes)
     if gate.diversion is not None:
         yield from _check_diversion(sc, gname, gate)
+    if gate.demand is not None:
+        yield from _check_demand(gname, gate, classes)
+
+
+def _check_demand(gname: str, gate: Gate, classes: set[str]) -> Iterator[Problem]:
+    assert gate.demand is not None
+    base = ("gates", gname, "demand")
+    yield from _unknown(gate.demand.patience, classes, (*base, "patience"), "cargo class")
+    for i, rule in enumerate(gate.demand.balking):
+        yield from _unknown(rule.classes, classes, (*base, "balking", i, "classes"), "cargo class")
+        yield from _unknown(rule.flows, set(gate.flows), (*base, "balking", i, "flows"), "flow")
+    for i, sus in enumerate(gate.demand.suspension):
+        yield from _unknown(sus.classes, classes, (*base, "suspension", i, "classes"), "cargo class")
 
 
 def _check_flow(gname: str, gate: Gate, fname: str, flow: Flow, classes: set[str]) -> Iterator[Problem]:

@@ -28,6 +28,7 @@ from pydantic import (
 
 from simulator.scenario.calendar import Calendar, Closure, Disruption, FeeRegime, Fees, Reporting, Season
 from simulator.scenario.claim import Claim
+from simulator.scenario.demand import Demand
 from simulator.scenario.economics import Economics
 from simulator.scenario.lever_params import LeverSpec, LeverText
 from simulator.scenario.stage import Channels, Diversion, HandoverMode, LabHold, Scanners, Stage, Yard
@@ -201,6 +202,7 @@ class Gate(Frozen):
     stages: FrozenMap[Ident, Stage] = Field(min_length=1)
     flows: FrozenMap[Ident, Flow] = Field(min_length=1)
     diversion: Diversion | None = None
+    demand: Demand | None = Field(None, description="demand that reacts to congestion (simulator.scenario.demand)")
 
     def offset(self, run: RunSettings) -> float:
         """The gate's clock, in hours east of UTC."""
