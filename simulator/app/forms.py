@@ -136,9 +136,10 @@ def changed_data(extends: str, changes: dict[KeyPath, Any], levers: list[dict[st
     return data
 
 
-def changed_yaml(original: Path, name: str, changes: dict[KeyPath, Any], levers: list[dict[str, Any]] | None) -> str:
-    """The text of the changed scenario, named ``name``, that ``extends`` ``original`` (by its file name)."""
-    data = changed_data(original.name, changes, levers)
+def changed_yaml(extends: str, name: str, changes: dict[KeyPath, Any], levers: list[dict[str, Any]] | None) -> str:
+    """The text of the changed scenario, named ``name``, that ``extends`` the original (``extends``: its path
+    as the child names it: the file name for a copy saved beside it, the full path for the app's own copy)."""
+    data = changed_data(extends, changes, levers)
     data = {"extends": data.pop("extends"), "name": name, **data}
-    header = f"# {name}: {original.name} with {len(changes)} values changed in the border-sim app\n"
+    header = f"# {name}: {Path(extends).name} with {len(changes)} values changed in the border-sim app\n"
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)

@@ -10,6 +10,7 @@ folder is written whole or not at all).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -143,7 +144,5 @@ def cancel(job: Job) -> None:
     """Ask the job's process to stop (SIGTERM): the CLI stops cleanly and says what it left."""
     (job.folder / "cancelled").touch()
     if job.exit_code() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(int(job.info["pid"]), signal.SIGTERM)
-        except ProcessLookupError:
-            pass
