@@ -90,7 +90,7 @@ def _job_list(config: Settings, lang: str) -> None:
         progress = job.progress()
         total = max(int(progress.get("total") or 1), 1)
         done = min(float(progress.get("done") or 0.0), total)
-        label = t(f"app.run.{status}", lang)
+        label = t(f"app.run.state.{status}", lang)
         with st.container(border=True):
             st.write(f"**{label}** · {job.id}")
             st.progress(
@@ -102,6 +102,8 @@ def _job_list(config: Settings, lang: str) -> None:
                 st.rerun()
             if status == "finished":
                 st.success(t("app.run.finished", lang, out=shown(job.out)))
+                if job.exit_code() == 1:  # results written, charts or report not (the CLI's status 1)
+                    st.warning(job.errors())
             elif status == "failed":
                 st.error(job.errors() or t("app.run.failed", lang, code=job.exit_code()))
 
@@ -113,4 +115,7 @@ def run_page(config: Settings, lang: str) -> None:
     scenario = working or picked or (config.shipped / "lang_son_2024.yaml")
     _start(config, lang, scenario)
     st.button(t("app.run.refresh", lang), key="refresh")
-    _job_list(config, lang)
+    if any(job.status() == "running" for job in jobs.jobs(config.results)[:8]):
+        st.fragment(run_every=1.0)(_job_list)(config, lang)  # follows the progress files every second
+    else:
+        _job_list(config, lang)

@@ -19,7 +19,7 @@ from simulator.report.tags import read_source_tags
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import read_scenario
 
-__all__ = ["scenario_page"]
+__all__ = ["field_key", "scenario_page"]
 
 DEFAULT = "lang_son_2024.yaml"
 
@@ -77,10 +77,14 @@ def _tables(sc: Any, raw: Any, path: Path, lang: str) -> None:
         st.dataframe(pd.DataFrame(levers), hide_index=True)
 
 
-def _widget(field: FormField) -> Any:
+def field_key(path: Path, field: FormField) -> str:
+    """The widget key of ``field`` of the scenario at ``path`` (another file's same field is another widget)."""
+    return f"field:{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]}:{field.key}"
+
+
+def _widget(field: FormField, key: str) -> Any:
     label = field.path[-1] if field.path[0] != "gates" else ".".join(map(str, field.path[2:]))
     bounds = f" [{field.low:g} … {field.high:g}]" if field.low is not None and field.high is not None else ""
-    key = f"field:{field.key}"
     if field.kind == "hours":
         return st.text_input(str(label), value=field.value, help=field.help, key=key)
     step = 1 if field.kind == "int" else None
@@ -95,7 +99,7 @@ def _edit(sc: Any, raw: Any, path: Path, config: Settings, lang: str) -> None:
         for group, fields in form_fields(sc).items():
             with st.expander(group):
                 for field in fields:
-                    given = parse_value(field, _widget(field))
+                    given = parse_value(field, _widget(field, field_key(path, field)))
                     if given != parse_value(field, field.value):
                         changes[field.path] = given
         st.form_submit_button("OK")
@@ -137,5 +141,6 @@ def scenario_page(config: Settings, lang: str) -> None:
         show_error(exc, names)
         return
     st.session_state["scenario_path"] = str(path)
+    st.write(t("app.run.scenario", lang, name=sc.name) + f" · `{names.get(str(path), path.name)}`")
     _tables(sc, raw, path, lang)
     _edit(sc, raw, path, config, lang)
