@@ -96,7 +96,7 @@ def test_app_in_chromium(app: dict[str, Any]) -> None:
         browser = pw.chromium.launch(executable_path=app["chromium"], args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("console", lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             mark = time.perf_counter()
             page.goto(app["url"], wait_until="networkidle")
@@ -178,17 +178,20 @@ def _results(page: Any) -> None:
 def _replay(page: Any) -> dict[str, float]:
     _goto(page, "Replay")
     began = time.perf_counter()
-    page.get_by_label("Result folder").first.click()
-    page.get_by_role("option", name="small/big").click()
+    page.get_by_role("combobox").first.click()
+    page.keyboard.type("small/big")
+    page.keyboard.press("Enter")
+    page.get_by_text("1,6", exact=False).first.wait_for(timeout=30_000)  # the caption: 1,6xx trucks this day
     frame = page.frame_locator("iframe").first
     frame.locator(".js-plotly-plot").wait_for(timeout=30_000)
     frame.locator(".updatemenu-button").first.wait_for()
     loaded = time.perf_counter() - began
-    title = frame.locator(".gtitle").inner_text()
+    clock = frame.locator("text", has_text="local time 20").first
+    title = clock.text_content()
     frame.get_by_text("Play", exact=True).click()
     page.wait_for_timeout(3000)
     frame.get_by_text("Pause", exact=True).click()
-    later = frame.locator(".gtitle").inner_text()
+    later = clock.text_content()
     page.screenshot(path=str(ARTIFACTS / "replay.png"), full_page=True)
     caption = page.get_by_text("trucks this day").first.inner_text()
     return {"replay_load_s": round(loaded, 2), "frames_advanced": float(title != later), "caption": caption}  # type: ignore[dict-item]

@@ -109,7 +109,7 @@ def _dots(x0: float, count: int, cap: int, down: bool) -> tuple[list[float], lis
     return list(xs), list(ys.astype(float))
 
 
-def _frame_data(r: Replay, i: int, lang: str) -> list[dict[str, Any]]:
+def _frame_data(r: Replay, i: int, lang: str, top: float) -> list[dict[str, Any]]:
     wx: list[float] = []
     wy: list[float] = []
     bx: list[float] = []
@@ -142,6 +142,15 @@ def _frame_data(r: Replay, i: int, lang: str) -> list[dict[str, Any]]:
         _scatter(bx, by, t("app.replay.busy", lang), {**marker, "color": "#27ae60", "symbol": "square"}),
         _scatter(fx, fy, t("app.replay.free", lang), {**marker, **hollow}),
         {"type": "scatter", "x": tx, "y": ty, "mode": "text", "text": texts, "showlegend": False},
+        {
+            "type": "scatter",
+            "x": [(len(r.stages) - 1) / 2],
+            "y": [top],
+            "mode": "text",
+            "text": [f"<b>{t('app.replay.clock', lang)} {r.labels[i]}</b>"],
+            "showlegend": False,
+            "textfont": {"size": 16},
+        },
     ]
 
 
@@ -157,14 +166,11 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
     """
     rows = r.cap // _ROW + 1
     clock = t("app.replay.clock", lang)
-    frames = [
-        {"data": _frame_data(r, i, lang), "name": str(i), "layout": {"title": {"text": f"{clock} {lab}"}}}
-        for i, lab in enumerate(r.labels)
-    ]
+    frames = [{"data": _frame_data(r, i, lang, rows + 0.5), "name": str(i)} for i in range(len(r.labels))]
     play = {"frame": {"duration": speed_ms, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     layout = dict(
-        title={"text": f"{clock} {r.labels[0]}"},
+        title={"text": f"{clock}: {r.trucks:,} trucks"},
         height=620,
         xaxis={"tickvals": list(range(len(r.stages))), "ticktext": r.stages, "range": [-0.6, len(r.stages) - 0.2]},
         yaxis={"range": [-rows - 1, rows + 1], "showticklabels": False, "zeroline": True},
@@ -195,4 +201,15 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
 
 def replay_html(figure: dict[str, Any]) -> str:
     """A self-contained HTML page of the animation (plotly.js embedded: no network needed)."""
-    return str(pio.to_html(figure, include_plotlyjs=True, full_html=True, auto_play=False, validate=False))
+    return str(
+        pio.to_html(
+            figure, include_plotlyjs=True, full_html=True, auto_play=False, validate=False, post_script=_QUIET_PAUSE
+        )
+    )
+
+
+#: Pausing interrupts Plotly.animate, whose promise then rejects with no reason; nobody awaits it, so
+#: the browser would report an "undefined" page error on every pause. Only that rejection is silenced.
+_QUIET_PAUSE = (
+    'window.addEventListener("unhandledrejection", function (e) { if (e.reason === undefined) e.preventDefault(); });'
+)
