@@ -21,7 +21,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results" / "app-screenshots"
 IMAGES = ROOT / "docs" / "images"
-COMPARE = ["scenarios/lang_son_2024.yaml", "scenarios/smart_gate_2027.yaml", "--days", "3", "--replications", "2"]
+COMPARE = [
+    *("scenarios/lang_son_2024.yaml", "scenarios/smart_gate_2027.yaml", "--days", "3", "--replications", "2"),
+    *("--set", "run.warmup_days=1"),
+]
 
 
 def _port() -> int:
