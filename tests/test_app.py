@@ -7,6 +7,8 @@ its numbers are checked against the same ``compare`` run by the CLI.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -154,3 +156,41 @@ def test_path_traversal_in_a_field_is_refused(results: Path) -> None:
     at.text_input(key="out").set_value("../escape").run()
     assert at.error and at.error[0].value.startswith("error: --out: ")
     assert not [b for b in at.button if b.key == "start"]
+
+
+def test_app_command_without_streamlit_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
+    assert cli(["app", "--port", "8999"]) == 2
+    assert capsys.readouterr().err.strip() == "error: install the app extra: pip install -e '.[app]'"
+
+
+def test_app_command_binds_to_this_machine(tmp_path: Path) -> None:
+    from simulator.cli.app import app_command
+    from simulator.cli.commands import build_parser
+
+    command, env = app_command(build_parser().parse_args(["app", "--results", str(tmp_path)]))
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--server.port") + 1] == "8501"
+    assert env["BORDER_SIM_APP_RESULTS"] == str(tmp_path.resolve())
+
+
+def test_password(tmp_path: Path) -> None:
+    from simulator.app.safety import check_password
+
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    assert check_password("s3cret", secret) and not check_password("s3cre", secret) and check_password("", None)
+
+
+def test_importing_the_app_loads_no_simpy() -> None:
+    code = (
+        "import sys; import simulator.app.jobs, simulator.app.forms, simulator.app.replay, simulator.app.charts, "
+        "simulator.app.page_results, simulator.app.page_scenario; print('simpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
