@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from simulator.analysis.registry import view
+from simulator.cli.app import APP_COMMANDS, add_app_parser, run_app
 from simulator.cli.common import (
     Interrupted,
     Parser,
@@ -64,7 +65,7 @@ EVENT_LOG_CHOICES = ("all", "first", "none")  # as simulator.experiments.replica
 
 __all__ = ["main"]
 
-COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS)
+COMMANDS = ("run", "validate", "schema", *STUDY_COMMANDS, *COMPARE_COMMANDS, *REPORT_COMMANDS, *APP_COMMANDS)
 MAIN_KPIS = view("run")  # from the KPI registry
 _STOPPED = {130: "interrupted", 143: "terminated"}  # the first word of the one line an interrupted command prints
 
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_parsers(sub)
     add_compare_parser(sub)
     add_report_parser(sub)
+    add_app_parser(sub)
     return parser
 
 
@@ -288,6 +290,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return 0
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command in APP_COMMANDS:
+            return run_app(args)
         check_dask_option(args)
         console = terminal()
         if args.command in STUDY_COMMANDS:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 import os
 import sys
 import tempfile
@@ -325,10 +326,26 @@ def progress_bar(console: Console, quiet: bool, label: str, total: int) -> Itera
     ) as bar:
         task = bar.add_task(label, total=total)
 
+        progress_file = os.environ.get(PROGRESS_FILE_ENV)
+
         def update(done: float, of: int) -> None:
             bar.update(task, completed=done, total=of)
+            if progress_file:
+                _write_progress(progress_file, label, done, of)
 
         yield Reporter(update, every_s=1.0)
+
+
+#: Environment variable naming a JSON file that the progress bars also write (the web app's jobs read it).
+PROGRESS_FILE_ENV = "BORDER_SIM_PROGRESS_FILE"
+
+
+def _write_progress(path: str, label: str, done: float, total: int) -> None:
+    """Rewrite ``path`` atomically with ``{"label", "done", "total"}``; a failure never stops the run."""
+    temporary = f"{path}.tmp"
+    with contextlib.suppress(OSError):
+        Path(temporary).write_text(json.dumps({"label": label, "done": done, "total": total}), encoding="utf-8")
+        os.replace(temporary, path)
 
 
 def plain(value: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from simulator.analysis.registry import KPIS, STUDY_KPIS
 from simulator.report.i18n_answer import ANSWER_EN, ANSWER_VI
+from simulator.report.i18n_app import APP_EN, APP_VI
 from simulator.report.i18n_terms import TERMS
 from simulator.report.i18n_uncertainty import SURE_EN, SURE_VI
 
@@ -717,8 +718,8 @@ _VI: dict[str, str] = {
 }
 
 STRINGS: dict[str, dict[str, str]] = {
-    "en": {**_EN, **TERMS["en"], **ANSWER_EN, **SURE_EN},
-    "vi": {**_VI, **TERMS["vi"], **ANSWER_VI, **SURE_VI},
+    "en": {**_EN, **TERMS["en"], **ANSWER_EN, **SURE_EN, **APP_EN},
+    "vi": {**_VI, **TERMS["vi"], **ANSWER_VI, **SURE_VI, **APP_VI},
 }
 
 

@@ -1,0 +1,196 @@
+"""The web app driven headless by Streamlit's AppTest: every page, en and vi, the CLI's numbers and messages.
+
+The app runs the CLI's own commands as background processes; a job here is the 2024 baseline
+against a copy with one more customs officer line at Hữu Nghị, 2 days and 2 replications, and
+its numbers are checked against the same ``compare`` run by the CLI.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from simulator.app import jobs
+from simulator.app.forms import changed_yaml
+from simulator.app.page_results import differences_table
+from simulator.cli.commands import main as cli
+from simulator.levers.load import load_scenario
+
+from .conftest import ROOT, require_module
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+ENTRY = str(ROOT / "simulator" / "app" / "main.py")
+STAGE = "gates.huu_nghi.stages.customs_export.servers"
+
+
+@pytest.fixture
+def results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty results folder that the app uses, and the repository as working folder."""
+    require_module("plotly", "the app draws its charts with Plotly")
+    folder = tmp_path / "results"
+    monkeypatch.setenv("BORDER_SIM_APP_RESULTS", str(folder))
+    monkeypatch.delenv("BORDER_SIM_APP_PASSWORD_FILE", raising=False)
+    monkeypatch.chdir(ROOT)
+    return folder
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _page(at: AppTest, page: str, lang: str = "en") -> AppTest:
+    at.sidebar.radio(key="lang").set_value(lang)
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _wait(root: Path, timeout: float = 240.0) -> jobs.Job:
+    job = jobs.jobs(root)[0]
+    deadline = time.monotonic() + timeout
+    while job.status() == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return job
+
+
+def test_pages_open_in_both_languages(results: Path) -> None:
+    at = _app()
+    for lang in ("en", "vi"):
+        for page in ("scenario", "run", "results", "replay"):
+            at = _page(at, page, lang)
+            assert not at.error, [e.value for e in at.error]
+            assert at.header[0].value
+
+
+@pytest.mark.slow
+def test_change_run_compare_equals_the_cli(results: Path, tmp_path: Path) -> None:
+    at = _app()
+    assert at.selectbox(key="shipped").value == "lang_son_2024.yaml"
+    servers = next(w for w in at.number_input if w.key.endswith(f":{STAGE}"))
+    assert servers.value == 10
+    servers.set_value(11)
+    at.button[0].click().run()  # the form's OK
+    assert not at.error, [e.value for e in at.error]
+    download = next(b for b in at.get("download_button") if b.proto.label.startswith("Download"))
+    assert download is not None
+    working = Path(at.session_state["working_path"])
+    assert yaml.safe_load(working.read_text())["gates"]["huu_nghi"]["stages"]["customs_export"]["servers"] == 11
+
+    at = _page(at, "run")
+    at.radio(key="kind").set_value("compare").run()
+    at.number_input(key="days").set_value(2).run()
+    at.number_input(key="reps").set_value(2)
+    at.number_input(key="seed").set_value(5)
+    at.number_input(key="warmup").set_value(1)
+    at.checkbox(key="report").uncheck()
+    at.text_input(key="out").set_value("compare/app").run()
+    command = at.code[0].value
+    assert command.startswith("python run_scenario.py compare scenarios/lang_son_2024.yaml ")
+    at.button(key="start").click().run()
+    job = _wait(results)
+    assert job.status() == "finished", job.errors()
+    assert (results / "compare" / "app" / "comparison.csv").is_file()
+
+    reference = tmp_path / "cli"
+    assert job.info["argv"][-2:] == ["--out", str(results / "compare" / "app")]
+    assert cli([*job.info["argv"][:-2], "--out", str(reference)]) == 0  # the same command, run by the CLI
+    at = _page(at, "results")
+    at.selectbox(key="folder").set_value("compare/app").run()
+    shown = at.dataframe[0].value  # the paired differences, first on a compare folder
+    expected = differences_table(pd.read_csv(reference / "comparison.csv"), "en")
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected)
+    assert len(at.get("plotly_chart")) >= 3
+
+
+def test_changed_scenario_extends_the_original_and_validates(tmp_path: Path) -> None:
+    (tmp_path / "lang_son_2024.yaml").write_bytes((ROOT / "scenarios" / "lang_son_2024.yaml").read_bytes())
+    text = changed_yaml("lang_son_2024.yaml", "x_changed", {tuple(STAGE.split(".")): 12}, None)
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    assert yaml.safe_load(text)["extends"] == "lang_son_2024.yaml"
+    sc = load_scenario(tmp_path / "x.yaml")
+    assert sc.gates["huu_nghi"].stages["customs_export"].servers == 12
+    assert sc.name == "x_changed"
+
+
+BOMB = b"a: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n".encode() for p, c in zip("abcdefgh", "bcdefghi")
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"name: [unclosed\n", "x.yaml"),
+        (BOMB, "aliases expand"),
+        (b"#" * (50 * 2**20), "is larger than 10 MiB"),
+        (b"extends: ../../../../etc/passwd\nname: x\n", "must name a shipped scenario"),
+    ],
+    ids=["invalid-yaml", "yaml-bomb", "50MB", "extends-traversal"],
+)
+def test_bad_upload_gives_the_cli_message(results: Path, data: bytes, message: str) -> None:
+    at = _app()
+    at.file_uploader(key="upload").set_value(("x.yaml", data, "application/x-yaml")).run()
+    assert not at.exception, at.exception
+    lines = "\n".join(e.value for e in at.error).splitlines()
+    assert lines and all(line.startswith("error: x.yaml") for line in lines), lines
+    assert any(message in line for line in lines), lines
+    assert not at.dataframe  # nothing of the bad file is shown
+
+
+def test_path_traversal_in_a_field_is_refused(results: Path) -> None:
+    at = _page(_app(), "results")
+    at.text_input(key="folder_path").set_value("../../etc").run()
+    assert not at.exception
+    assert at.error and "outside the results folder" in at.error[0].value
+    at = _page(at, "run")
+    at.text_input(key="out").set_value("../escape").run()
+    assert at.error and at.error[0].value.startswith("error: --out: ")
+    assert not [b for b in at.button if b.key == "start"]
+
+
+def test_app_command_without_streamlit_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
+    assert cli(["app", "--port", "8999"]) == 2
+    assert capsys.readouterr().err.strip() == "error: install the app extra: pip install -e '.[app]'"
+
+
+def test_app_command_binds_to_this_machine(tmp_path: Path) -> None:
+    from simulator.cli.app import app_command
+    from simulator.cli.commands import build_parser
+
+    command, env = app_command(build_parser().parse_args(["app", "--results", str(tmp_path)]))
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--server.port") + 1] == "8501"
+    assert env["BORDER_SIM_APP_RESULTS"] == str(tmp_path.resolve())
+
+
+def test_password(tmp_path: Path) -> None:
+    from simulator.app.safety import check_password
+
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    assert check_password("s3cret", secret) and not check_password("s3cre", secret) and check_password("", None)
+
+
+def test_importing_the_app_loads_no_simpy() -> None:
+    code = (
+        "import sys; import simulator.app.jobs, simulator.app.forms, simulator.app.replay, simulator.app.charts, "
+        "simulator.app.page_results, simulator.app.page_scenario; print('simpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
