@@ -66,8 +66,9 @@ def time_in_system_ecdf(runs: Sequence[RunFolder], lang: str = "en") -> Figure:
         done = log[(log.t_arrive_min >= warm) & log.t_exit_min.notna()]
         hours = np.sort((done.t_exit_min - done.t_arrive_min).to_numpy() / 60.0)
         ax.step(hours, np.arange(1, len(hours) + 1) / max(len(hours), 1), where="post", label=display_name(run.name))
-        p95 = run.summary["kpis"]["time_in_system_h_p95"]
-        ax.axvline(p95["mean"], ls=":", lw=1, color=ax.lines[-1].get_color())
+        p95 = run.summary["kpis"]["time_in_system_h_p95"]["mean"]
+        if p95 is not None and p95 == p95:  # no truck finished after the warm-up: no p95 to mark
+            ax.axvline(p95, ls=":", lw=1, color=ax.lines[-1].get_color())
     ax.set_xlabel(t("chart.ecdf.xlabel", lang))
     ax.set_ylabel(t("chart.ecdf.ylabel", lang))
     ax.set_title(t("chart.ecdf.title", lang, names=", ".join(display_name(r.name) for r in runs)))
