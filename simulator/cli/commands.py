@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_execution_options(p_run)
     add_precision_options(p_run, "default time_in_system_h_mean, e.g. gate:huu_nghi:queue_max")
     p_val = sub.add_parser("validate", help="check scenario files without running them")
-    p_val.add_argument("files", nargs="*", help="scenario YAML files (with --sources: any files; default the shipped ones)")
+    p_val.add_argument(
+        "files", nargs="*", help="scenario YAML files (with --sources: any files; default the shipped ones)"
+    )
     p_val.add_argument(
         "--sources",
         action="store_true",
@@ -118,7 +120,9 @@ def _cmd_sources(files: list[str]) -> int:
     if result.problems:
         return 2
     cited = len({i for c in result.citations for i in c.ids})
-    print(f"ok sources: {len(result.citations)} tags, {cited} ids cited, {len(result.entries)} entries in docs/sources.md")
+    print(
+        f"ok sources: {len(result.citations)} tags, {cited} ids cited, {len(result.entries)} entries in docs/sources.md"
+    )
     return 0
 
 

@@ -83,10 +83,11 @@ def automated_gates(sc: Scenario, p: AutomatedGates) -> Scenario:
     ``factor``, or replaced by ``transaction`` (for every class); ``lanes`` sets its servers.
 
     Claim: "automated gates cut the gate transaction from 90 s to 16 s" [S S-proposal-gate-2025,
-    the proposal]. Default ``factor`` 16/90 = 0.178 [S S-proposal-gate-2025]: applied to the baseline's 2-5 min entry
-    (mean 3.3 min [A]) it gives about 36 s, within the 30-45 s of Chinese automated gates
-    [S S-youyiguan-release-2021, S-youyiguan-yard-2025]. ``lanes`` default: unchanged; the 1119-1120 road grows from 4 to 6 lanes (phase
-    1, 11/2025) and 14 (phase 2) [S S-road-1119-2025].
+    the proposal]. Default ``factor`` 16/90 = 0.178 [S S-proposal-gate-2025]: applied to the
+    baseline's 2-5 min entry (mean 3.3 min [A]) it gives about 36 s, within the 30-45 s of
+    Chinese automated gates [S S-youyiguan-release-2021, S-youyiguan-yard-2025]. ``lanes``
+    default: unchanged; the 1119-1120 road grows from 4 to 6 lanes (phase 1, 11/2025) and 14
+    (phase 2) [S S-road-1119-2025].
     """
     d = Draft(sc)
     for g in d.gates(p.gates):

@@ -23,6 +23,7 @@ from simulator.report.tags import (
     read_source_tags,
     value_at,
 )
+from simulator.scenario.sources import ID, read_register
 
 __all__ = ["appendix_section", "readable", "split_path"]
 
@@ -85,6 +86,7 @@ def appendix_section(inp: ReportInputs, lang: str) -> str:
     """Per scenario: the values that differ from the first, then its parameters with their tags."""
     parts = [_h(2, t("h.appendix", lang), "appendix")]
     seen: dict[tuple[str, str], str] = {}
+    cited: set[str] = set()
     for i, (label, run) in enumerate(zip(inp.labels, inp.runs)):
         parts.append(_h(3, f"{t('lbl.scenario', lang)}: {label}"))
         if i:
@@ -96,7 +98,33 @@ def appendix_section(inp: ReportInputs, lang: str) -> str:
             continue
         seen.setdefault(source, label)
         parts += _tag_blocks(tags, run, lang)
+        cited.update(i for v in tags.values for i in ID.findall(v.note))
+    parts.append(sources_block(cited, lang))
     return '<section class="major">' + "".join(parts) + "</section>"
+
+
+def linked(note: str) -> Raw:
+    """A comment, escaped, with each source id a link to its entry in the report's register.
+
+    >>> linked("[S] S-vol-2024-08-22 <x>")
+    '[S] <a href="#src-S-vol-2024-08-22">S-vol-2024-08-22</a> &lt;x&gt;'
+    """
+    return Raw(ID.sub(lambda m: f'<a href="#src-{m.group(0)}">{m.group(0)}</a>', esc(note)))
+
+
+def sources_block(cited: set[str], lang: str) -> str:
+    """The register's entries cited by the tags, one row each with its anchor, so the links work offline."""
+    entries, _ = read_register()
+    rows = [
+        [Raw(f'<span id="src-{e.id}">{esc(e.id)}</span>'), e.fact, e.publication, e.date, e.url]
+        for e in entries.values()
+        if e.id in cited
+    ]
+    if not rows:
+        return ""
+    head = ["id", t("lbl.note", lang), "publication", "date", "URL"]
+    block = _h(3, t("h.sources", lang), "sources") + para(t("msg.sources_intro", lang), "note")
+    return block + table(head, rows, cls="long", widths=(14, 40, 14, 10, 22))
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -159,11 +187,11 @@ def _without_texts(value: Any) -> Any:
     return value
 
 
-def _note(v: TaggedValue, lang: str) -> str:
+def _note(v: TaggedValue, lang: str) -> Raw:
     """The comment of a tagged value: as written in English; in other languages its citations and line."""
     if lang == "en":
-        return v.note
-    return f"{citations(v.note)} ({t('txt.line', lang, line=v.line)})".strip()
+        return linked(v.note)
+    return linked(f"{citations(v.note)} ({t('txt.line', lang, line=v.line)})".strip())
 
 
 def _assumptions(tags: SourceTags, lang: str) -> Raw:

@@ -59,7 +59,7 @@ def _moved(origins: Origins, old: KeyPath, new: KeyPath, offset: int) -> Origins
     """The origins under ``old + (i, ...)`` moved to ``new + (offset + i, ...)``."""
     n = len(old)
     return {
-        (*new, key[n] + offset, *key[n + 1 :]): where
+        (*new, int(key[n]) + offset, *key[n + 1 :]): where
         for key, where in origins.items()
         if key[:n] == old and len(key) > n and isinstance(key[n], int)
     }
@@ -93,20 +93,30 @@ def resolve_list_ops(
         ops = [k for k in op_map if k in OPS]
         if len(op_map) != 1:
             others = ", ".join(str(k) for k in op_map if k != ops[0])
-            raise _fail(origins, source, path, f"a list operation takes exactly one key ({'/'.join(OPS)}), got also: {others}")
+            raise _fail(
+                origins, source, path, f"a list operation takes exactly one key ({'/'.join(OPS)}), got also: {others}"
+            )
         op, items = ops[0], op_map[ops[0]]
         where = (*path, op)
         if not isinstance(items, list):
             raise _fail(origins, source, where, f"{op}: must be a list of items, got a {type(items).__name__}")
         base = _at(parent[0], path) if parent else _MISSING
         if path == ("uncertainty",) and op != "append":
-            raise _fail(origins, source, where, "uncertainty entries merge by path: use a plain list or {append: [...]}")
+            raise _fail(
+                origins, source, where, "uncertainty entries merge by path: use a plain list or {append: [...]}"
+            )
         if op != "replace" and not isinstance(base, list):
-            what = "the file extends no parent" if parent is None else (
-                "the parent has no such key" if base is _MISSING else f"the parent's value is a {type(base).__name__}, not a list"
+            what = (
+                "the file extends no parent"
+                if parent is None
+                else (
+                    "the parent has no such key"
+                    if base is _MISSING
+                    else f"the parent's value is a {type(base).__name__}, not a list"
+                )
             )
             raise _fail(origins, source, where, f"{op}: nothing to add to: {what}")
-        kept = base if op != "replace" and path != ("uncertainty",) else []
+        kept: list[Any] = base if isinstance(base, list) and op != "replace" and path != ("uncertainty",) else []
         moved = _moved(origins, where, path, len(kept) if op == "append" else 0)
         if op == "prepend":
             shifted = _moved(parent_origins, path, path, len(items))

@@ -104,7 +104,9 @@ def read_register(path: Path = REGISTER) -> tuple[dict[str, SourceEntry], list[I
             continue
         ident = match.group(1)
         if ident in entries:
-            issues.append(Issue(str(path), number, "", f"source id {ident} defined twice (first at line {entries[ident].line})"))
+            issues.append(
+                Issue(str(path), number, "", f"source id {ident} defined twice (first at line {entries[ident].line})")
+            )
             continue
         entries[ident] = SourceEntry(ident, tuple(c.strip() for c in match.group(2).split("|")), number)
     return entries, issues
@@ -184,10 +186,14 @@ def check_sources(files: Iterable[Path] | None = None, register: Path = REGISTER
                 out.problems.append(Issue(name, number, "", f"unknown source id {ident}"))
         for c in citations:
             if c.kind == "S" and not c.ids:
-                out.problems.append(Issue(name, c.line, "", "[S] tag without a source id (write [S] S-<id> of docs/sources.md)"))
+                out.problems.append(
+                    Issue(name, c.line, "", "[S] tag without a source id (write [S] S-<id> of docs/sources.md)")
+                )
     for ident, entry in entries.items():
         if ident not in used:
-            out.unused.append(Issue(_display(register), entry.line, "", f"source id {ident} is cited by no scanned file"))
+            out.unused.append(
+                Issue(_display(register), entry.line, "", f"source id {ident} is cited by no scanned file")
+            )
     return out
 
 
