@@ -43,3 +43,15 @@ def test_unknown_id_and_s_without_id_exit_2(tmp_path: Path) -> None:
         f"error: {bad}:2: [S] tag without a source id (write [S] S-<id> of docs/sources.md)",
     ]
     assert "Traceback" not in proc.stderr
+
+
+def test_report_links_each_id_to_an_entry_inside_the_report() -> None:
+    import re
+
+    from simulator.report.appendix import linked, sources_block
+
+    note = linked("[I] 400,000 parking [S S-wait-cost-2021, S-yard-charges-2022] <b>")
+    assert "&lt;b&gt;" in note and note.count('href="#src-') == 2
+    block = sources_block({"S-wait-cost-2021", "S-yard-charges-2022"}, "vi")
+    assert set(re.findall(r'href="#src-([^"]+)"', note)) <= set(re.findall(r'id="src-([^"]+)"', block))
+    assert 'href="https://tuoitrenews.vn/' in block and sources_block(set(), "en") == ""

@@ -112,17 +112,24 @@ def linked(note: str) -> Raw:
     return Raw(ID.sub(lambda m: f'<a href="#src-{m.group(0)}">{m.group(0)}</a>', esc(note)))
 
 
+def _url(url: str) -> Raw | str:
+    """A link when the register gives an address, else its note ("no stable URL")."""
+    if url.startswith(("http://", "https://")):
+        return Raw(f'<a href="{esc(url)}">{esc(url)}</a>')
+    return url
+
+
 def sources_block(cited: set[str], lang: str) -> str:
     """The register's entries cited by the tags, one row each with its anchor, so the links work offline."""
     entries, _ = read_register()
     rows = [
-        [Raw(f'<span id="src-{e.id}">{esc(e.id)}</span>'), e.fact, e.publication, e.date, e.url]
+        [Raw(f'<span id="src-{e.id}">{esc(e.id)}</span>'), e.fact, e.publication, e.date, _url(e.url)]
         for e in entries.values()
         if e.id in cited
     ]
     if not rows:
         return ""
-    head = ["id", t("lbl.note", lang), "publication", "date", "URL"]
+    head = ["id", *(t(f"lbl.src_{k}", lang) for k in ("fact", "publication", "date")), "URL"]
     block = _h(3, t("h.sources", lang), "sources") + para(t("msg.sources_intro", lang), "note")
     return block + table(head, rows, cls="long", widths=(14, 40, 14, 10, 22))
 

@@ -68,6 +68,11 @@ class SourceEntry:
         """The address of the publication, or a note saying there is none."""
         return self.cells[3] if len(self.cells) > 3 else ""
 
+    @property
+    def used_by(self) -> tuple[str, ...] | None:
+        """The files the "used by" column names, or None when the table has no such column."""
+        return tuple(re.findall(r"`([^`]+)`", self.cells[4])) if len(self.cells) > 4 else None
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -123,9 +128,9 @@ def _lines(path: Path) -> Iterable[tuple[int, str]]:
 def scan_text(lines: Iterable[tuple[int, str]], file: str) -> tuple[list[Citation], list[tuple[int, str]]]:
     """The tags of some numbered lines, and every id named on them (tagged or not), with its line.
 
-    >>> cits, ids = scan_text([(3, "slots: 450 # [S] S-yard-2023 the yard holds ~450 [I S-a-b]")], "x.yaml")
-    >>> [(c.kind, c.ids) for c in cits]
-    [('S', ('S-yard-2023',)), ('I', ('S-a-b',))]
+    >>> cits, ids = scan_text([(3, "slots: 225 # [I] half the yard of ~450 [S S-yards-2023]")], "x.yaml")
+    >>> [(c.kind, c.ids) for c in cits], ids
+    ([('I', ('S-yards-2023',)), ('S', ('S-yards-2023',))], [(3, 'S-yards-2023')])
     """
     citations: list[Citation] = []
     named: list[tuple[int, str]] = []
@@ -135,6 +140,8 @@ def scan_text(lines: Iterable[tuple[int, str]], file: str) -> tuple[list[Citatio
             inside = ID.findall(tag.group(2))
             after = _AFTER.match(line[tag.end() :])
             ids = (*inside, *(ID.findall(after.group(0)) if after else ()))
+            if tag.group(1) == "I":  # an inference names its sources anywhere on its line: [I] 400,000 [S S-x]
+                ids += tuple(ID.findall(line))
             citations.append(Citation(file, number, tag.group(1), tuple(dict.fromkeys(ids))))
     return citations, named
 
@@ -175,13 +182,13 @@ def check_sources(files: Iterable[Path] | None = None, register: Path = REGISTER
     """
     entries, problems = read_register(register)
     out = SourcesCheck(problems=problems, entries=entries)
-    used: set[str] = set()
+    used: dict[str, set[str]] = {}
     for path in default_files() if files is None else files:
         name = _display(path)
         citations, named = scan_text(_lines(path), name)
         out.citations += citations
         for number, ident in named:
-            used.add(ident)
+            used.setdefault(ident, set()).add(name)
             if ident not in entries:
                 out.problems.append(Issue(name, number, "", f"unknown source id {ident}"))
         for c in citations:
@@ -189,11 +196,24 @@ def check_sources(files: Iterable[Path] | None = None, register: Path = REGISTER
                 out.problems.append(
                     Issue(name, c.line, "", "[S] tag without a source id (write [S] S-<id> of docs/sources.md)")
                 )
+    if files is None:
+        out.problems += _stale_used_by(entries, used, _display(register))
     for ident, entry in entries.items():
         if ident not in used:
             out.unused.append(
                 Issue(_display(register), entry.line, "", f"source id {ident} is cited by no scanned file")
             )
+    return out
+
+
+def _stale_used_by(entries: dict[str, SourceEntry], used: dict[str, set[str]], register: str) -> list[Issue]:
+    """An issue for each entry whose "used by" column differs from the files that cite it."""
+    out = []
+    for ident, entry in entries.items():
+        written, actual = entry.used_by, sorted(used.get(ident, ()))
+        if written is not None and sorted(written) != actual:
+            names = ", ".join(f"`{f}`" for f in actual) or "nothing yet"
+            out.append(Issue(register, entry.line, "", f"{ident}: the 'used by' column should read: {names}"))
     return out
 
 
