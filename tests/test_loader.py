@@ -173,3 +173,28 @@ def test_bad_list_operation_is_one_clear_line(tmp_path: Path, small_yaml: Path, 
         simulator.load_scenario(_child(tmp_path, body))
     (issue,) = info.value.issues
     assert issue.file == str(tmp_path / "child.yaml") and issue.line == 2 and message in issue.message
+
+
+def test_uncertainty_append_is_the_merge_by_path(tmp_path: Path, small_yaml: Path) -> None:
+    def entry(path: str, low: float) -> str:
+        return f"  - {{path: {path}, tag: A, why: test, dist: uniform, low: {low}, high: 30}}\n"
+
+    customs = "gates.huu_nghi.stages.customs.service.mean_min"
+    entry_stage = "gates.huu_nghi.flows.export.trucks_per_day"
+    small_yaml.write_text(small_yaml.read_text() + "uncertainty:\n" + entry(customs, 10), encoding="utf-8")
+    plain = _child(tmp_path, "uncertainty:\n" + entry(customs, 15) + entry(entry_stage, 20))
+    expected = simulator.load_scenario(plain).uncertainty
+    appended = _child(
+        tmp_path, "uncertainty:\n  append:\n" + "".join("  " + e for e in (entry(customs, 15), entry(entry_stage, 20)))
+    )
+    assert simulator.load_scenario(appended).uncertainty == expected
+    assert [(e.path, e.low) for e in expected] == [(customs, 15), (entry_stage, 20)]
+
+
+def test_prepend_moves_the_parents_items_with_their_lines(tmp_path: Path, small_yaml: Path) -> None:
+    small_yaml.write_text(small_yaml.read_text().replace('["07:00-19:00"]', '["25:00-26:00"]'), encoding="utf-8")
+    child = _child(tmp_path, "gates: {huu_nghi: {stages: {customs: {hours: {prepend: ['05:00-06:00']}}}}}\n")
+    with pytest.raises(simulator.ScenarioError) as info:
+        simulator.load_scenario(child)
+    (issue,) = info.value.issues
+    assert (issue.file, issue.line, issue.path) == (str(small_yaml), 20, "gates.huu_nghi.stages.customs.hours.1")
