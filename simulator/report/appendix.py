@@ -112,26 +112,27 @@ def linked(note: str) -> Raw:
     return Raw(ID.sub(lambda m: f'<a href="#src-{m.group(0)}">{m.group(0)}</a>', esc(note)))
 
 
-def _url(url: str) -> Raw | str:
-    """A link when the register gives an address, else its note ("no stable URL")."""
-    if url.startswith(("http://", "https://")):
-        return Raw(f'<a href="{esc(url)}">{esc(url)}</a>')
-    return url
-
-
 def sources_block(cited: set[str], lang: str) -> str:
-    """The register's entries cited by the tags, one row each with its anchor, so the links work offline."""
-    entries, _ = read_register()
-    rows = [
-        [Raw(f'<span id="src-{e.id}">{esc(e.id)}</span>'), e.fact, e.publication, e.date, _url(e.url)]
-        for e in entries.values()
-        if e.id in cited
-    ]
-    if not rows:
+    """The register's entries cited by the tags, one row each with its anchor, so the links work offline.
+
+    The addresses are text, not links: the report is self-contained and links only inside itself.
+    The facts are written in English in ``docs/sources.md``; another language gets the id and the
+    address of each entry, as its tag notes get their citations only.
+    """
+    entries = [e for e in read_register()[0].values() if e.id in cited]
+    if not entries:
         return ""
-    head = ["id", *(t(f"lbl.src_{k}", lang) for k in ("fact", "publication", "date")), "URL"]
     block = _h(3, t("h.sources", lang), "sources") + para(t("msg.sources_intro", lang), "note")
+    if lang != "en":
+        rows = [[_anchor(e.id), e.url if e.url.startswith("http") else "–"] for e in entries]
+        return block + table(["id", t("lbl.src_url", lang)], rows, cls="long", widths=(20, 80))
+    rows = [[_anchor(e.id), e.fact, e.publication, e.date, e.url] for e in entries]
+    head = ["id", *(t(f"lbl.src_{k}", lang) for k in ("fact", "publication", "date", "url"))]
     return block + table(head, rows, cls="long", widths=(14, 40, 14, 10, 22))
+
+
+def _anchor(ident: str) -> Raw:
+    return Raw(f'<span id="src-{ident}">{esc(ident)}</span>')
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:

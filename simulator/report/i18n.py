@@ -55,6 +55,7 @@ _EN: dict[str, str] = {
     "lbl.src_fact": "Fact",
     "lbl.src_publication": "Publication",
     "lbl.src_date": "Date",
+    "lbl.src_url": "Address",
     "msg.sources_intro": "The entries of the project's sources register that the tags above cite.",
     "h.overall": "Whole system",
     "h.by_gate": "By gate",
@@ -399,10 +400,14 @@ _VI: dict[str, str] = {
     "h.parameters": "Thông số chính và nguồn số liệu",
     "h.assumptions": "Giả định và thiếu hụt dữ liệu",
     "h.sources": "Danh mục nguồn (docs/sources.md)",
-    "lbl.src_fact": "Thông tin (tiếng Anh)",
+    "lbl.src_fact": "Thông tin",
     "lbl.src_publication": "Ấn phẩm",
     "lbl.src_date": "Ngày",
-    "msg.sources_intro": "Các mục của danh mục nguồn của dự án mà các nhãn ở trên trích dẫn.",
+    "lbl.src_url": "Địa chỉ",
+    "msg.sources_intro": (
+        "Các mục của danh mục nguồn của dự án mà các nhãn ở trên trích dẫn: mã và địa chỉ của từng nguồn; "
+        "nội dung, ấn phẩm và ngày đăng được ghi bằng tiếng Anh trong docs/sources.md."
+    ),
     "h.overall": "Toàn hệ thống",
     "h.by_gate": "Theo cửa khẩu",
     "h.by_direction": "Theo chiều hàng",

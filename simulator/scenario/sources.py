@@ -6,7 +6,8 @@ ids inside its brackets or right after them: ``[S] S-vol-2024-08``, ``[I S-vol-2
 S-fee-collected-2024-10]``. An ``[S]`` tag must cite at least one id; an ``[I]`` tag cites the
 ids it is inferred from (none when it is inferred from the model or a general fact, such as
 the one-hour difference between the Hanoi and China clocks). A tag written in bold or in
-backticks (``**[S]**``, ```[S]```) is the legend of the tags, not a tag.
+backticks (``**[S]**``, ```[S]```), or followed by the word it stands for (``[S] sourced``,
+``[I] inferred``) or by another tag (``[S] or [I]``, ``[S]/[I]/[A]``), is the legend, not a tag.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ REGISTER = REPO_ROOT / "docs" / "sources.md"
 #: An id: ``S-`` and at least two lowercase parts (``S-vol-2024-08``), so words such as "S-shaped" are not ids.
 ID = re.compile(r"\bS-[a-z0-9]+(?:-[a-z0-9]+)+\b")
 _ROW = re.compile(r"^\|\s*`(S-[a-z0-9-]+)`\s*\|(.*)\|\s*$")
-_TAG = re.compile(r"(?<![*`])\[(S|I)(?=[\]\s,;:§])([^\]]*)\](?![*`])")
+_LEGEND = r"(?!\s+(?:sourced|stated|inferred)\b|\s*(?:,|/|or|and)\s*\[[SIA]\])"  # "[S] sourced", "[S] or [I]"
+_TAG = re.compile(r"(?<![*`])\[(S|I)(?=[\]\s,;:§])([^\]]*)\](?![*`])" + _LEGEND)
 _AFTER = re.compile(r"^(?:[\s,;`]*(?:\+\s*)?" + ID.pattern + r"`?)+")
 
 

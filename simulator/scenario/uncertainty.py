@@ -57,9 +57,9 @@ KeyPath = tuple[str | int, ...]
 class _Entry(Frozen):
     path: str = Field(pattern=_PATH, max_length=300, description="dotted scenario path; '*' matches any key")
     relative: bool = Field(False, description="the drawn value multiplies the value the path holds")
-    tag: Literal["A", "I", "S"] = Field(description="`[A]` assumed, `[I]` inferred or `[S]` sourced range")
+    tag: Literal["A", "I", "S"] = Field(description="[A] assumed, [I] inferred or [S] sourced range")
     why: Text = Field(min_length=1, description="why this range: its source, or that it is judgement")
-    source: str = Field("", max_length=60, description="docs/sources.md id of an `[S]` or `[I]` range")
+    source: str = Field("", max_length=60, description="docs/sources.md id of an [S] or [I] range")
 
     def whole(self) -> bool:
         """Whether every value the distribution gives is a whole number."""
