@@ -107,9 +107,9 @@ def linked(note: str) -> Raw:
     """A comment, escaped, with each source id a link to its entry in the report's register.
 
     >>> linked("[S] S-vol-2024-08-22 <x>")
-    '[S] <a href="#src-S-vol-2024-08-22">S-vol-2024-08-22</a> &lt;x&gt;'
+    '[S] <a href="#src-S-vol-2024-08-22"><code>S-vol-2024-08-22</code></a> &lt;x&gt;'
     """
-    return Raw(ID.sub(lambda m: f'<a href="#src-{m.group(0)}">{m.group(0)}</a>', esc(note)))
+    return Raw(ID.sub(lambda m: f'<a href="#src-{m.group(0)}"><code>{m.group(0)}</code></a>', esc(note)))
 
 
 def sources_block(cited: set[str], lang: str) -> str:
@@ -132,7 +132,7 @@ def sources_block(cited: set[str], lang: str) -> str:
 
 
 def _anchor(ident: str) -> Raw:
-    return Raw(f'<span id="src-{ident}">{esc(ident)}</span>')
+    return Raw(f'<code id="src-{ident}">{esc(ident)}</code>')
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -212,5 +212,5 @@ def _assumptions(tags: SourceTags, lang: str) -> Raw:
             groups[note].append(v.path)
     if not groups:
         return para(t("msg.no_assumptions", lang))
-    items = [Raw(f"<b>{esc(note)}</b>: " + ", ".join(code_cell(p) for p in paths)) for note, paths in groups.items()]
+    items = [Raw(f"<b>{linked(note)}</b>: " + ", ".join(code_cell(p) for p in paths)) for note, paths in groups.items()]
     return Raw(para(t("msg.assumptions_intro", lang), "note") + bullets(items))
