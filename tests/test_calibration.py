@@ -1,4 +1,5 @@
-"""Calibration of the Lạng Sơn scenarios against published figures (../shared/domain.md §11).
+"""Calibration of the Lạng Sơn scenarios against published figures (docs/sources.md: S-vol-2024-10, S-vol-2024-08-22,
+S-vol-2024-08-29, S-fee-collected-2024-04).
 
 Each target is asserted on the 95% confidence interval of the scenario's own default run
 (fixed seed, its replications and days): the whole interval must lie inside the published

@@ -126,3 +126,75 @@ gates:
     sc = simulator.load_scenario(path, overrides=["gates.a.stages.s1.service.mean_min=20"])
     assert sc.gates["a"].stages["s1"].service.mean_min == 20
     assert sc.gates["a"].stages["s2"].service.mean_min == 10
+
+
+def _child(tmp_path: Path, body: str) -> Path:
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: small.yaml\n" + body, encoding="utf-8")
+    return child
+
+
+def test_extends_list_operations_append_prepend_replace(tmp_path: Path, small_yaml: Path) -> None:
+    child = _child(
+        tmp_path,
+        "gates:\n  huu_nghi:\n    stages:\n      customs: {hours: {append: ['20:00-22:00']}}\n",
+    )
+    assert simulator.load_scenario(child).gates["huu_nghi"].stages["customs"].hours == ("07:00-19:00", "20:00-22:00")
+    first = _child(tmp_path, "gates: {huu_nghi: {stages: {customs: {hours: {prepend: ['05:00-06:00']}}}}}\n")
+    assert simulator.load_scenario(first).gates["huu_nghi"].stages["customs"].hours == ("05:00-06:00", "07:00-19:00")
+    replaced = _child(tmp_path, "gates: {huu_nghi: {stages: {customs: {hours: {replace: ['08:00-09:00']}}}}}\n")
+    assert simulator.load_scenario(replaced).gates["huu_nghi"].stages["customs"].hours == ("08:00-09:00",)
+
+
+def test_appended_item_keeps_its_file_and_line(tmp_path: Path, small_yaml: Path) -> None:
+    child = _child(
+        tmp_path,
+        "gates:\n  huu_nghi:\n    stages:\n      customs:\n        hours:\n"
+        "          append:\n            - '25:00-26:00'\n",
+    )
+    with pytest.raises(simulator.ScenarioError) as info:
+        simulator.load_scenario(child)
+    (issue,) = info.value.issues
+    assert (issue.file, issue.line, issue.path) == (str(child), 8, "gates.huu_nghi.stages.customs.hours.1")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("gates: {huu_nghi: {stages: {customs: {closures: {append: [x]}}}}}\n", "the parent has no such key"),
+        ("gates: {huu_nghi: {flows: {export: {class_mix: {append: [x]}}}}}\n", "the parent's value is a dict"),
+        ("gates: {huu_nghi: {stages: {customs: {hours: {append: [], x: 1}}}}}\n", "exactly one key"),
+        ("gates: {huu_nghi: {stages: {customs: {hours: {append: '07:00-08:00'}}}}}\n", "must be a list"),
+        ("uncertainty: {prepend: []}\n", "uncertainty entries merge by path"),
+    ],
+)
+def test_bad_list_operation_is_one_clear_line(tmp_path: Path, small_yaml: Path, body: str, message: str) -> None:
+    with pytest.raises(simulator.ScenarioError) as info:
+        simulator.load_scenario(_child(tmp_path, body))
+    (issue,) = info.value.issues
+    assert issue.file == str(tmp_path / "child.yaml") and issue.line == 2 and message in issue.message
+
+
+def test_uncertainty_append_is_the_merge_by_path(tmp_path: Path, small_yaml: Path) -> None:
+    def entry(path: str, low: float) -> str:
+        return f"  - {{path: {path}, tag: A, why: test, dist: uniform, low: {low}, high: 30}}\n"
+
+    customs = "gates.huu_nghi.stages.customs.service.mean_min"
+    entry_stage = "gates.huu_nghi.flows.export.trucks_per_day"
+    small_yaml.write_text(small_yaml.read_text() + "uncertainty:\n" + entry(customs, 10), encoding="utf-8")
+    plain = _child(tmp_path, "uncertainty:\n" + entry(customs, 15) + entry(entry_stage, 20))
+    expected = simulator.load_scenario(plain).uncertainty
+    appended = _child(
+        tmp_path, "uncertainty:\n  append:\n" + "".join("  " + e for e in (entry(customs, 15), entry(entry_stage, 20)))
+    )
+    assert simulator.load_scenario(appended).uncertainty == expected
+    assert [(e.path, e.low) for e in expected] == [(customs, 15), (entry_stage, 20)]
+
+
+def test_prepend_moves_the_parents_items_with_their_lines(tmp_path: Path, small_yaml: Path) -> None:
+    small_yaml.write_text(small_yaml.read_text().replace('["07:00-19:00"]', '["25:00-26:00"]'), encoding="utf-8")
+    child = _child(tmp_path, "gates: {huu_nghi: {stages: {customs: {hours: {prepend: ['05:00-06:00']}}}}}\n")
+    with pytest.raises(simulator.ScenarioError) as info:
+        simulator.load_scenario(child)
+    (issue,) = info.value.issues
+    assert (issue.file, issue.line, issue.path) == (str(small_yaml), 20, "gates.huu_nghi.stages.customs.hours.1")

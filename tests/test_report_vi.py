@@ -34,7 +34,7 @@ EXTRA = {"lang_son_2024_jan_apr": ["--set", "run.start_date=2024-02-13", "--days
 #: Names a Vietnamese text keeps: ASCII parts of place names, acronyms and units, software, method names.
 ALLOWED = {
     # places, organisations and proper names (ASCII parts of Vietnamese names)
-    *("chi", "nam", "thanh", "youyiguan", "pingxiang", "viettel", "hanoi", "guangxi"),
+    *("chi", "nam", "thanh", "youyiguan", "pingxiang", "viettel", "hanoi", "guangxi", "hoa"),  # "hoa": Hoa Lư
     # acronyms and units
     *("vnd", "km", "trs", "kpi", "kpis", "pdf", "mser", "stress", "des", "utc", "anpr", "vnaccs", "aeo", "agv"),
     *("tntx", "wco", "ecdf", "html", "png", "svg", "csv", "json", "yaml", "sha", "crc", "pcg", "cpu", "cpus"),

@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.analysis.registry import view
@@ -93,7 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_precision_options(p_run, "default time_in_system_h_mean, e.g. gate:huu_nghi:queue_max")
     add_uncertainty_options(p_run, "gate:huu_nghi:time_in_system_h_p95<=12")
     p_val = sub.add_parser("validate", help="check scenario files without running them")
-    p_val.add_argument("files", nargs="+", help="scenario YAML files")
+    p_val.add_argument(
+        "files", nargs="*", help="scenario YAML files (with --sources: any files; default the shipped ones)"
+    )
+    p_val.add_argument(
+        "--sources",
+        action="store_true",
+        help="check the [S]/[I] source tags of FILES against docs/sources.md instead of validating scenarios",
+    )
     p_val.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE", help="override a value")
     sub.add_parser("schema", help="print the scenario JSON Schema")
     add_study_parsers(sub)
@@ -103,7 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_sources(files: list[str]) -> int:
+    from simulator.scenario.sources import check_sources
+
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise UsageError(f"validate --sources: no such file: {missing[0]}")
+    result = check_sources([Path(f) for f in files] if files else None)
+    report(result.problems)
+    for issue in result.unused if not files else []:
+        print(f"warning: {issue}", file=sys.stderr)
+    if result.problems:
+        return 2
+    cited = len({i for c in result.citations for i in c.ids})
+    print(
+        f"ok sources: {len(result.citations)} tags, {cited} ids cited, {len(result.entries)} entries in docs/sources.md"
+    )
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
+    if args.sources:
+        return _cmd_sources(args.files)
+    if not args.files:
+        raise UsageError("validate: give at least one scenario file (or --sources)")
     failed = 0
     for file in args.files:
         try:

@@ -6,8 +6,8 @@ A proposal is a baseline plus a list of levers. In a scenario file they are list
     levers:
       - lever: autonomous_transport
         gates: [huu_nghi]
-        share: 0.3      # [A] §10b
-        fleet: 40       # [A] §10b
+        share: 0.3      # [A]
+        fleet: 40       # [A]
 
 :func:`simulator.load_scenario` applies them after validation; :func:`apply_levers` does
 the same for a scenario in memory. Each lever validates its parameters (unknown keys are

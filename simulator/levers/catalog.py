@@ -3,7 +3,7 @@
 Each function is a pure transform ``(Scenario, params) -> Scenario``; see
 :mod:`simulator.levers.flows` for the levers that change who goes where (autonomous lane,
 two-way carriage, appointments) and :mod:`simulator.levers.apply` for the registry. Source tags
-refer to ``../shared/domain.md``: [S] sourced, [I] inferred, [A] assumed.
+cite the ids of ``docs/sources.md``: ``[S]`` sourced, ``[I]`` inferred, ``[A]`` assumed.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 DRIVE_THROUGH_SCAN = {"dist": "uniform", "low_min": 1.0, "high_min": 3.0}
-"""Drive-through 3D X-ray, 1-3 min per truck [A §10b]."""
+"""Drive-through 3D X-ray, 1-3 min per truck [A]."""
 
 
 def _customs_names(sc: Scenario, gate: str) -> list[str]:
@@ -49,12 +49,12 @@ def digital_platform(sc: Scenario, p: DigitalPlatform) -> Scenario:
     factor)``: pre-declared trucks get the factor, the others keep today's time (the mean of
     that mixture; the spread is scaled alike).
 
-    Claim: the platform "cuts the procedure time per truck by 4-6 h" [S §4b]; with
+    Claim: the platform "cuts the procedure time per truck by 4-6 h" [S S-platform-2025]; with
     pre-arrival data exchange and automatic release, "mean customs + quarantine time cut by
-    3.5 h" [S §10b, Chinese smart quarantine]. Most of that saving was waiting, which the
+    3.5 h" [S S-smart-quarantine-2025, Chinese smart quarantine]. Most of that saving was waiting, which the
     model produces itself; the lever changes only the desk times.
 
-    Defaults: ``pre_declared_share`` 1.0 [S §4a: 100% of firms declare online, 2024];
+    Defaults: ``pre_declared_share`` 1.0 [S S-online-2024: 100% of firms declare online, 2024];
     ``registration_factor`` and ``document_factor`` 0.5 [A]; ``quarantine_factor`` 1.0 [A].
     """
     d = Draft(sc)
@@ -82,11 +82,12 @@ def automated_gates(sc: Scenario, p: AutomatedGates) -> Scenario:
     Changes: the service time of each named plain stage (``entry_lane``) is multiplied by
     ``factor``, or replaced by ``transaction`` (for every class); ``lanes`` sets its servers.
 
-    Claim: "automated gates cut the gate transaction from 90 s to 16 s" [S, the proposal;
-    issue 4]. Default ``factor`` 16/90 = 0.178 [S]: applied to the baseline's 2-5 min entry
-    (mean 3.3 min [A §10a]) it gives about 36 s, within the 30-45 s of Chinese automated gates
-    [S §10b]. ``lanes`` default: unchanged; the 1119-1120 road grows from 4 to 6 lanes (phase
-    1, 11/2025) and 14 (phase 2) [S §1].
+    Claim: "automated gates cut the gate transaction from 90 s to 16 s" [S S-proposal-gate-2025,
+    the proposal]. Default ``factor`` 16/90 = 0.178 [S S-proposal-gate-2025]: applied to the
+    baseline's 2-5 min entry (mean 3.3 min [A]) it gives about 36 s, within the 30-45 s of
+    Chinese automated gates [S S-youyiguan-release-2021, S-youyiguan-yard-2025]. ``lanes``
+    default: unchanged; the 1119-1120 road grows from 4 to 6 lanes (phase 1, 11/2025) and 14
+    (phase 2) [S S-road-1119-2025].
     """
     d = Draft(sc)
     for g in d.gates(p.gates):
@@ -130,9 +131,9 @@ def risk_management(sc: Scenario, p: RiskManagement) -> Scenario:
     where lower, yellow and red shrinking in proportion. Each (direction, class) gets its own
     ``shares_by`` entry unless every class and both directions are covered.
 
-    Claim: "3D X-ray and risk management free the inspection yard" [S, the proposal]; fruit
-    exports are already ~100% uninspected [S §4b]. Default ``min_green`` 0.9: "green share
-    for eligible flows 90%+" [A §10b]; ``aeo_share`` 0 [A, no AEO data].
+    Claim: "3D X-ray and risk management free the inspection yard" [S S-proposal-gate-2025, the proposal]; fruit
+    exports are already ~100% uninspected [S S-fruit-customs-2022]. Default ``min_green`` 0.9: "green share
+    for eligible flows 90%+" [A]; ``aeo_share`` 0 [A, no AEO data].
     """
     d = Draft(sc)
     _check_keys(d, list(p.shares_by))
@@ -168,9 +169,9 @@ def scanners(sc: Scenario, p: ScannerLever) -> Scenario:
     ``count`` and a scan time are given) and, with ``red_scan_share``, that
     share at every customs stage of the gate (red trucks scanned instead of searched by hand).
 
-    Claim: "3D X-ray ... frees the inspection yard" [S, the proposal; 3D X-ray is a listed
-    component, §5]. ``drive_through: true`` sets a 1-3 min scan [A §10b] instead of the fixed
-    scanner's 15-20 min [S §4b]. Baseline: one fixed scanner per node [A §10a].
+    Claim: "3D X-ray ... frees the inspection yard" [S S-proposal-gate-2025, the proposal; 3D X-ray is a listed
+    component, S-smart-gate-components]. ``drive_through: true`` sets a 1-3 min scan [A] instead of the fixed
+    scanner's 15-20 min [S S-xray-mobile]. Baseline: one fixed scanner per node [A].
     """
     d = Draft(sc)
     gates = [g for g, gate in sc.gates.items() if gate.scanners is not None] if p.gates is None else p.gates
@@ -204,9 +205,9 @@ def joint_inspection(sc: Scenario, p: JointInspection) -> Scenario:
     for both sides, so their caps no longer apply).
 
     Claim: joint inspection and a joint command centre with cross-border data exchange
-    [S §5 components]. Defaults from the Youyiguan smart inspection system, which raised
-    inspection-bay turnover by 35% [S §4b]: ``service_factor`` 1/1.35 and ``cap_factor``
-    1.35 [I].
+    [S S-smart-gate-components]. Defaults from the Youyiguan smart inspection system, which raised
+    inspection-bay turnover by 35% [S S-youyiguan-2024]: ``service_factor`` 1/1.35 and ``cap_factor``
+    1.35 [I S-youyiguan-2024].
     """
     d = Draft(sc)
     for g in d.gates(p.gates):
@@ -243,9 +244,9 @@ def extended_hours(sc: Scenario, p: ExtendedHours) -> Scenario:
     ``closed_weekdays`` are emptied; with ``scanners`` the scanners' hours too. Calendar
     closures (holidays, weekday closures of a side) are not changed.
 
-    Claim: the smart gate targets 24/7 operation, "no closing, no waiting" [S §3]; hours have
-    been extended step by step (to 20:00 Hanoi in 04/2025 [S §3]). Default ``hours``
-    ``00:00-24:00`` [S §3 target].
+    Claim: the smart gate targets 24/7 operation, "no closing, no waiting" [S S-smart-gate-24h]; hours have
+    been extended step by step (to 20:00 Hanoi in 04/2025 [S S-hours-2025-04]). Default ``hours``
+    ``00:00-24:00`` [S S-smart-gate-24h target].
     """
     d = Draft(sc)
     sides = ("home", "partner") if p.side == "both" else (p.side,)
@@ -272,8 +273,8 @@ def yard_expansion(sc: Scenario, p: YardExpansion) -> Scenario:
     ``gate.yard``.
 
     Claim: new yards and parks take the queue off the road: the Viettel logistics park,
-    designed for ~1,500 vehicles a day [S §4d]; overflow non-tariff areas of 800-1,000
-    [S §4d]. No default: name the yards.
+    designed for ~1,500 vehicles a day [S S-viettel-park-2024]; overflow non-tariff areas of 800-1,000
+    [S S-yards-2023]. No default: name the yards.
     """
     d = Draft(sc)
     for key in ("slots", "add"):

@@ -1,7 +1,7 @@
 """Levers that change who goes where and when: the autonomous lane, two-way carriage, appointments.
 
 Pure transforms ``(Scenario, params) -> Scenario``, as in :mod:`simulator.levers.catalog`.
-Source tags refer to ``../shared/domain.md``: [S] sourced, [I] inferred, [A] assumed.
+Source tags cite the ids of ``docs/sources.md``: ``[S]`` sourced, ``[I]`` inferred, ``[A]`` assumed.
 """
 
 from __future__ import annotations
@@ -66,12 +66,12 @@ def autonomous_transport(sc: Scenario, p: AutonomousTransport) -> Scenario:
     covers the mode.
 
     Claim: "autonomous container vehicles on the dedicated road raise capacity 2-3× by 2027"
-    [S §5 targets, 4-5× by 2030]. Defaults: ``fleet`` 40 [A §10b 40-80 by 2027; 6 at the
-    12/2025 start, S]; ``route_km`` 3.6 [S §5 3.1 km CN + 0.5 km VN; the 12/2025 lane is
-    ~2.4 km]; ``speed_kmh`` 20 [A §10b 15-25]; ``cranes`` 5 [S §5 five fixed cranes at
-    Youyiguan]; ``crane_time`` 3-5 min [A §10b]; ``hours`` 24 h [S §3 target]; ``share`` 0.3
-    [A §10b 30% of the flow eligible in 2027, 60% in 2030]; eligible goods in the pilot: farm
-    goods and electronic components [S §5] (``classes``, default all).
+    [S S-smart-gate-targets, 4-5× by 2030]. Defaults: ``fleet`` 40 [A 40-80 by 2027; 6 at the
+    12/2025 start, S S-agv-start-2025]; ``route_km`` 3.6 [S S-cn-design-2024 3.1 km CN + 0.5 km VN; the 12/2025 lane is
+    ~2.4 km, S-agv-start-2025]; ``speed_kmh`` 20 [A 15-25]; ``cranes`` 5 [S S-youyiguan-yard-2025 five fixed cranes at
+    Youyiguan]; ``crane_time`` 3-5 min [A]; ``hours`` 24 h [S S-smart-gate-24h target]; ``share`` 0.3
+    [A 30% of the flow eligible in 2027, 60% in 2030]; eligible goods in the pilot: farm
+    goods and electronic components [S S-smart-gate-goods] (``classes``, default all).
     """
     d = Draft(sc)
     classes = d.classes(p.classes)
@@ -117,8 +117,8 @@ def two_way_carriage(sc: Scenario, p: TwoWayCarriage) -> Scenario:
     through-driving mode needs both.
 
     Claim: the two-way carriage pilot (10/12/2025-09/12/2026 on 1119-1120, 1088/2-1089 and
-    1104-1105) lets vehicles deliver at the far yard and stay up to 36 h [S §4a]; direct
-    carriage saves "about 1 day" against transloading [S §4b]. Default ``share`` 0.3 [A, no
+    1104-1105) lets vehicles deliver at the far yard and stay up to 36 h [S S-two-way-2025]; direct
+    carriage saves "about 1 day" against transloading [S S-transload-2025]. Default ``share`` 0.3 [A, no
     uptake figure published].
     """
     d = Draft(sc)
@@ -180,8 +180,8 @@ def appointments(sc: Scenario, p: Appointments) -> Scenario:
     react to queues, and no-shows simply vanish. Weekday weights and seasons are unchanged.
 
     Claim: the platform lets the Board regulate (call in) trucks and drivers see the yards
-    [S §4a]; firms are urged to use the 07:00-09:00 window [S §10a]. Defaults [A]: ``share``
-    0.5, ``window`` 07:00-19:00 [S §3 the cargo window], 60-min slots, arrival from 30 min
+    [S S-regulation-yard-2025]; firms are urged to use the 07:00-09:00 window [S S-window-0709]. Defaults [A]: ``share``
+    0.5, ``window`` 07:00-19:00 [S S-hours-2023-04 the cargo window], 60-min slots, arrival from 30 min
     before to 30 min after the slot start, ``no_show`` 0.1; ``directions`` export.
     """
     import numpy as np  # loaded on first use: checking a file needs no numpy

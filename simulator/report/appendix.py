@@ -23,6 +23,7 @@ from simulator.report.tags import (
     read_source_tags,
     value_at,
 )
+from simulator.scenario.sources import ID, read_register
 
 __all__ = ["appendix_section", "readable", "split_path"]
 
@@ -85,6 +86,7 @@ def appendix_section(inp: ReportInputs, lang: str) -> str:
     """Per scenario: the values that differ from the first, then its parameters with their tags."""
     parts = [_h(2, t("h.appendix", lang), "appendix")]
     seen: dict[tuple[str, str], str] = {}
+    cited: set[str] = set()
     for i, (label, run) in enumerate(zip(inp.labels, inp.runs)):
         parts.append(_h(3, f"{t('lbl.scenario', lang)}: {label}"))
         if i:
@@ -96,7 +98,41 @@ def appendix_section(inp: ReportInputs, lang: str) -> str:
             continue
         seen.setdefault(source, label)
         parts += _tag_blocks(tags, run, lang)
+        cited.update(i for v in tags.values for i in ID.findall(v.note))
+    parts.append(sources_block(cited, lang))
     return '<section class="major">' + "".join(parts) + "</section>"
+
+
+def linked(note: str) -> Raw:
+    """A comment, escaped, with each source id a link to its entry in the report's register.
+
+    >>> linked("[S] S-vol-2024-08-22 <x>")
+    '[S] <a href="#src-S-vol-2024-08-22"><code>S-vol-2024-08-22</code></a> &lt;x&gt;'
+    """
+    return Raw(ID.sub(lambda m: f'<a href="#src-{m.group(0)}"><code>{m.group(0)}</code></a>', esc(note)))
+
+
+def sources_block(cited: set[str], lang: str) -> str:
+    """The register's entries cited by the tags, one row each with its anchor, so the links work offline.
+
+    The addresses are text, not links: the report is self-contained and links only inside itself.
+    The facts are written in English in ``docs/sources.md``; another language gets the id and the
+    address of each entry, as its tag notes get their citations only.
+    """
+    entries = [e for e in read_register()[0].values() if e.id in cited]
+    if not entries:
+        return ""
+    block = _h(3, t("h.sources", lang), "sources") + para(t("msg.sources_intro", lang), "note")
+    if lang != "en":
+        rows = [[_anchor(e.id), e.url if e.url.startswith("http") else "–"] for e in entries]
+        return block + table(["id", t("lbl.src_url", lang)], rows, cls="long", widths=(20, 80))
+    rows = [[_anchor(e.id), e.fact, e.publication, e.date, e.url] for e in entries]
+    head = ["id", *(t(f"lbl.src_{k}", lang) for k in ("fact", "publication", "date", "url"))]
+    return block + table(head, rows, cls="long", widths=(14, 40, 14, 10, 22))
+
+
+def _anchor(ident: str) -> Raw:
+    return Raw(f'<code id="src-{ident}">{esc(ident)}</code>')
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -159,11 +195,11 @@ def _without_texts(value: Any) -> Any:
     return value
 
 
-def _note(v: TaggedValue, lang: str) -> str:
+def _note(v: TaggedValue, lang: str) -> Raw:
     """The comment of a tagged value: as written in English; in other languages its citations and line."""
     if lang == "en":
-        return v.note
-    return f"{citations(v.note)} ({t('txt.line', lang, line=v.line)})".strip()
+        return linked(v.note)
+    return linked(f"{citations(v.note)} ({t('txt.line', lang, line=v.line)})".strip())
 
 
 def _assumptions(tags: SourceTags, lang: str) -> Raw:
@@ -176,5 +212,5 @@ def _assumptions(tags: SourceTags, lang: str) -> Raw:
             groups[note].append(v.path)
     if not groups:
         return para(t("msg.no_assumptions", lang))
-    items = [Raw(f"<b>{esc(note)}</b>: " + ", ".join(code_cell(p) for p in paths)) for note, paths in groups.items()]
+    items = [Raw(f"<b>{linked(note)}</b>: " + ", ".join(code_cell(p) for p in paths)) for note, paths in groups.items()]
     return Raw(para(t("msg.assumptions_intro", lang), "note") + bullets(items))

@@ -52,6 +52,12 @@ _EN: dict[str, str] = {
     "h.levers": "Levers and provenance",
     "h.parameters": "Key parameters and their sources",
     "h.assumptions": "Assumptions and data gaps",
+    "h.sources": "Sources register (docs/sources.md)",
+    "lbl.src_fact": "Fact",
+    "lbl.src_publication": "Publication",
+    "lbl.src_date": "Date",
+    "lbl.src_url": "Address",
+    "msg.sources_intro": "The entries of the project's sources register that the tags above cite.",
     "h.overall": "Whole system",
     "h.by_gate": "By gate",
     "h.by_direction": "By direction",
@@ -394,6 +400,15 @@ _VI: dict[str, str] = {
     "h.levers": "Giải pháp áp dụng và nguồn gốc thay đổi",
     "h.parameters": "Thông số chính và nguồn số liệu",
     "h.assumptions": "Giả định và thiếu hụt dữ liệu",
+    "h.sources": "Danh mục nguồn (docs/sources.md)",
+    "lbl.src_fact": "Thông tin",
+    "lbl.src_publication": "Ấn phẩm",
+    "lbl.src_date": "Ngày",
+    "lbl.src_url": "Địa chỉ",
+    "msg.sources_intro": (
+        "Các mục của danh mục nguồn của dự án mà các nhãn ở trên trích dẫn: mã và địa chỉ của từng nguồn; "
+        "nội dung, ấn phẩm và ngày đăng được ghi bằng tiếng Anh trong docs/sources.md."
+    ),
     "h.overall": "Toàn hệ thống",
     "h.by_gate": "Theo cửa khẩu",
     "h.by_direction": "Theo chiều hàng",

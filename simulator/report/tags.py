@@ -32,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 _TAG = re.compile(r"\[(S|I|A)(?=[\]\s,;:§])[^\]]*\]")
 _KEY = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w.-]*|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*))?$")
 #: A section of a source (``§4d``) or a legal document (``NQ 09/2025``, ``QĐ 865/QĐ-TTg``) named in a comment.
-_CITE = re.compile(r"§\s?\d+[a-z]?|\b[A-ZĐ]{2,}\s+\d[\w/.-]*\w")
+_CITE = re.compile(r"\bS-[a-z0-9]+(?:-[a-z0-9]+)+\b|§\s?\d+[a-z]?|\b[A-ZĐ]{2,}\s+\d[\w/.-]*\w")
 _BLOCK = re.compile(r"^[|>][-+0-9]*$")
 _SHORTHANDS = {"--days": "run.days", "--replications": "run.replications", "--seed": "run.seed"}
 

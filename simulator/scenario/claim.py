@@ -4,7 +4,7 @@
 can set the measured capacity ratio (proposal / baseline) against it::
 
     claim:
-      text: capacity ×2–3 by 2027        # [S] the pilot decision's target
+      text: capacity ×2–3 by 2027        # [S] S-smart-gate-targets the pilot decision's target
       text_vi: công suất gấp 2–3 lần vào năm 2027
       capacity_ratio_min: 2.0
       capacity_ratio_max: 3.0

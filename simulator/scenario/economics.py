@@ -3,7 +3,7 @@
 Every scenario has the block (missing keys, or a missing block, take the defaults below). The
 values feed three KPIs (:mod:`simulator.analysis.money`): the waiting cost, the perishable loss
 and the fees, each per year. They are an appraisal input, not a cost–benefit analysis: no
-capital or operating cost of a proposal is modelled. Each default's tag ([S] sourced, [I]
+capital or operating cost of a proposal is modelled. Each default's tag (``[S]`` sourced, ``[I]``
 inferred, [A] assumed) and source id refer to the register in ``docs/sources.md``.
 """
 

@@ -2,8 +2,8 @@
 
 Each lever has a frozen parameter model (unknown keys are errors, with a "did you mean"
 hint); :class:`LeverSpec` is one entry of a scenario's ``levers:`` list, written flat as
-``{lever: NAME, PARAM: VALUE, ...}``. The defaults carry their source tags ([S] sourced,
-[I] inferred, [A] assumed; sections of ``../shared/domain.md``); what each lever does to
+``{lever: NAME, PARAM: VALUE, ...}``. The defaults carry their source tags (``[S]`` sourced,
+``[I]`` inferred, ``[A]`` assumed; with the ids of ``docs/sources.md``); what each lever does to
 the model is in :mod:`simulator.levers.catalog` and ``docs/levers.md``. Nothing here
 touches a scenario: name checks against gates, stages and classes happen when a lever is
 applied.

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from simulator.scenario.errors import Issue, ScenarioError, describe_error
 from simulator.scenario.limits import check_tree, read_text
+from simulator.scenario.list_ops import resolve_list_ops
 from simulator.scenario.models import CrossCheckError, Scenario
 from simulator.scenario.uncertainty import matches, merge_entries
 
@@ -144,6 +145,7 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> RawScenario:
     data, origins = _read_yaml(path)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
+        resolve_list_ops(data, origins, str(path), None)
         return RawScenario(data, origins, str(path))
     file, line = origins.get(("extends",), (str(path), None))
     if not isinstance(parent_ref, str) or not parent_ref:
@@ -155,6 +157,7 @@ def load_raw(path: str | Path, _stack: tuple[Path, ...] = ()) -> RawScenario:
     if not parent_path.is_file():
         raise ScenarioError([Issue(file, line, "extends", f"file '{parent_ref}' not found (looked for {parent_path})")])
     parent = load_raw(parent_path, (*_stack, resolved))
+    parent.origins = resolve_list_ops(data, origins, str(path), (parent.data, parent.origins))
     merged = deep_merge(parent.data, data)
     merged_origins = {**parent.origins, **origins}
     if isinstance(parent.data.get("uncertainty"), list) and isinstance(data.get("uncertainty"), list):
