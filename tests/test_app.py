@@ -194,3 +194,60 @@ def test_importing_the_app_loads_no_simpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_uncertainty_run_shows_the_folder_numbers(results: Path) -> None:
+    from simulator.app.page_uncertainty import claims_table, intervals_table
+    from simulator.report.i18n import kpi_name
+    from simulator.report.uncertainty_files import load_uncertainty
+
+    from .conftest import SMALL
+    from .test_uncertainty_cli import RANGES
+
+    data = yaml.safe_load(SMALL)
+    data["uncertainty"] = RANGES
+    (results / "small.yaml").parent.mkdir(parents=True)
+    (results / "small.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    plain = ["--days", "2", "--replications", "2", "--no-report", "--quiet", "--no-cache"]
+    assert cli(["run", str(results / "small.yaml"), *plain, "--out", str(results / "small" / "run")]) == 0
+    at = _app()
+    upload = ("small.yaml", yaml.safe_dump(data).encode(), "application/x-yaml")
+    at.file_uploader(key="upload").set_value(upload).run()
+    assert not at.error, [e.value for e in at.error]
+    at = _page(at, "run")
+    at.number_input(key="days").set_value(2).run()
+    at.number_input(key="reps").set_value(2)
+    at.number_input(key="warmup").set_value(0)
+    at.checkbox(key="report").uncheck()
+    at.number_input(key="uncertainty").set_value(2)
+    at.text_area(key="claims").set_value("time_in_system_h_mean<=5\n")
+    at.text_input(key="out").set_value("small/unc").run()
+    command = at.code[0].value
+    assert " --uncertainty 2 --claim 'time_in_system_h_mean<=5' " in command, command
+    at.button(key="start").click().run()
+    job = _wait(results)
+    assert job.status() == "finished", job.errors()
+    folder = results / "small" / "unc"
+    assert (folder / "uncertainty.json").is_file() and not (folder / "manifest.json").exists()
+
+    at = _page(at, "results")
+    at.selectbox(key="folder").set_value("small/unc").run()
+    assert not at.error, [e.value for e in at.error]
+    study = load_uncertainty(folder)
+    shown = at.dataframe[0].value.reset_index(drop=True)
+    pd.testing.assert_frame_equal(shown, intervals_table(study, "en"))
+    csv = pd.read_csv(folder / "uncertainty_summary.csv")
+    row = csv[(csv.scope == "all") & (csv.kpi == "time_in_system_h_mean")].iloc[0]
+    mine = shown[(shown.scope == "all") & (shown.kpi == kpi_name("time_in_system_h_mean", "en"))]
+    assert list(mine[["mean", "p05", "p95"]].iloc[0]) == [round(row[c], 3) for c in ("mean", "p05", "p95")]
+    claims = at.dataframe[1].value.reset_index(drop=True)
+    pd.testing.assert_frame_equal(claims, claims_table(study))
+    robust = pd.read_csv(folder / "robustness.csv")
+    assert claims.probability[0] == round(robust.probability[0], 3) and claims.holds[0] == f"{robust.holds[0]} / 2"
+    assert at.get("plotly_chart")
+    assert at.selectbox(key="unc_pair").value == "small/run"  # the report pairs the study with a run folder
+    at.button(key="unc_make_report").click().run()
+    assert not at.exception, at.exception
+    assert [b for b in at.get("download_button") if b.proto.label == "Report (HTML)"]
+    assert "How sure are we" in (folder / "report.html").read_text(encoding="utf-8")
