@@ -7,6 +7,7 @@ its numbers are checked against the same ``compare`` run by the CLI.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -251,3 +252,36 @@ def test_uncertainty_run_shows_the_folder_numbers(results: Path) -> None:
     assert not at.exception, at.exception
     assert [b for b in at.get("download_button") if b.proto.label == "Report (HTML)"]
     assert "How sure are we" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_cancel_stops_the_process_group_and_writes_no_folder(tmp_path: Path) -> None:
+    from .conftest import SMALL
+
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL, encoding="utf-8")
+    root, out = tmp_path / "results", tmp_path / "results" / "small" / "long"
+    argv = ["run", str(small), "--days", "400", "--replications", "8", "--jobs", "2", "--no-cache", "--quiet"]
+    job = jobs.start(root, "run", [*argv, "--out", str(out)], out, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not (job.folder / "progress.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the replications have started (the progress bar wrote its first line)
+    assert job.status() == "running", job.errors()
+    jobs.cancel(job)
+    pgid = int(job.info["pid"])  # start_new_session: the job leads its own process group
+    deadline = time.monotonic() + 30
+    while (job.exit_code() is None or _group_alive(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(pgid), "a process of the cancelled job is still running"
+    assert job.exit_code() == 143 and job.status() == "cancelled"
+    assert jobs.jobs(root)[0].status() == "cancelled"  # as a page reload sees it
+    assert not out.exists()
+    assert not out.parent.exists() or not any(out.parent.iterdir())  # no staging folder left either
+    assert "no result folder was written" in job.errors()
