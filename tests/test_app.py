@@ -285,3 +285,37 @@ def test_cancel_stops_the_process_group_and_writes_no_folder(tmp_path: Path) -> 
     assert not out.exists()
     assert not out.parent.exists() or not any(out.parent.iterdir())  # no staging folder left either
     assert "no result folder was written" in job.errors()
+
+
+def _replay_case() -> tuple[pd.DataFrame, dict]:
+    """19 stages at one gate (the last on the partner side), one truck through each, and a partner-side holiday."""
+    stages = {f"s{j:02d}": {"servers": 2} for j in range(18)} | {"cn": {"servers": 3, "side": "partner"}}
+    rows = [
+        {"gate": "g", "replication": 0, "truck": k, "stage": name, "t_arrive_min": 60.0 + k,
+         "t_queue_min": 60.0 + k, "t_start_min": 70.0 + k, "t_end_min": 2000.0 + k}
+        for k, name in enumerate(stages)
+    ]  # fmt: skip
+    scenario = {
+        "run": {"start_date": "2024-08-05", "days": 2, "utc_offset_h": 7.0},
+        "gates": {"g": {"stages": stages}},
+        "calendar": {"closures": [{"name": "holiday", "start": "2024-08-05", "end": "2024-08-05", "side": "partner"}]},
+    }
+    return pd.DataFrame(rows), scenario
+
+
+def test_replay_draws_calendar_closures_lists_every_kind_and_slants_many_names() -> None:
+    from simulator.app.replay import build_replay, replay_figure
+
+    log, scenario = _replay_case()
+    first, second = (build_replay(log, scenario, "g", day) for day in (0, 1))
+    cn = first.stages.index("cn")
+    assert len(first.stages) == 19
+    assert first.closed[:, cn].all() and not second.closed[:, cn].any()  # the holiday is day 0's, partner side
+    assert not first.closed[:, :cn].any()  # the home side works
+    figure = replay_figure(first, "en")
+    legend = [d["name"] for d in figure["data"] if d.get("showlegend", True) and d.get("name")]
+    assert legend == ["waiting", "in service", "free servers", "closed"]
+    closed = next(d for d in figure["frames"][0]["data"] if d.get("name") == "closed")
+    assert closed["x"] == [float(cn)]  # drawn in the partner stage's column at midnight
+    assert figure["layout"]["xaxis"]["tickangle"] != 0
+    assert len(figure["frames"][0]["data"]) + 4 == len(figure["data"])  # frames leave the legend traces alone
