@@ -5,8 +5,8 @@ Thinned so that a day of thousands of trucks stays light in the browser: one fra
 queue or a larger stage is drawn capped, with its count written above it). The counts are exact;
 only the drawing is capped. A stage is drawn closed outside its local opening hours, on its closed
 weekdays and during the calendar's closures and closing disruptions (holidays, weekends of one
-side), read with :func:`simulator.scenario.spans.calendar_spans`; the spans of a gate's clocks
-are merged there, so a one-side closure is drawn on that side's stages over the merged span.
+side), read with :func:`simulator.scenario.spans.calendar_spans`, which merges the spans of the
+clocks a closure touches (a closure of both sides is drawn over the union of both clocks' spans).
 """
 
 from __future__ import annotations
