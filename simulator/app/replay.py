@@ -228,6 +228,7 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
     """
     rows = r.cap // _ROW + 1
     clock = t("app.replay.clock", lang)
+    slanted = len(r.stages) > 8
     frames = [{"data": _frame_data(r, i, lang, rows + 0.5), "name": str(i)} for i in range(len(r.labels))]
     play = {"frame": {"duration": speed_ms, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
@@ -236,13 +237,13 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
         height=620,
         xaxis={
             "tickvals": list(range(len(r.stages))),
-            "ticktext": r.stages,
-            "tickangle": -35 if len(r.stages) > 8 else 0,  # ~19 stage columns: slanted names do not overlap
+            "ticktext": [s.replace(".", ".<br>") if slanted else s for s in r.stages],  # a mode under its stage
+            "tickangle": -30 if slanted else 0,  # ~19 stage columns: slanted names do not overlap
             "tickfont": {"size": 11},
             "automargin": True,
             "range": [-0.6, len(r.stages) - 0.2],
         },
-        legend={"orientation": "h", "y": -0.25 if len(r.stages) > 8 else -0.12},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},  # above the plot
         yaxis={"range": [-rows - 1, rows + 1], "showticklabels": False, "zeroline": True},
         updatemenus=[
             {
@@ -263,6 +264,7 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
                     for i, lab in enumerate(r.labels)
                 ],
                 "currentvalue": {"prefix": clock + " "},
+                "pad": {"t": 110 if slanted else 30},  # below the slanted stage names
             }
         ],
     )
