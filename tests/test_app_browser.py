@@ -87,6 +87,19 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0
 def _goto(page: Any, label: str) -> None:
     page.locator("section[data-testid='stSidebar']").get_by_text(label, exact=True).click()
     page.get_by_role("heading", name=label).first.wait_for(timeout=30_000)
+    _settled(page)
+    assert not page.locator("[data-testid='stException']").count(), f"a traceback on the page {label}"
+
+
+def _settled(page: Any) -> None:
+    """Wait for the page's script run to end: no element left over from the last page, no running icon."""
+    page.wait_for_function(_IDLE, timeout=60_000, polling=100)
+
+
+_IDLE = (
+    "() => !document.querySelector(\"[data-stale='true']\")"
+    " && !document.querySelector(\"[data-testid^='stStatusWidgetRunning']\")"
+)
 
 
 @pytest.mark.slow
