@@ -7,6 +7,7 @@ its numbers are checked against the same ``compare`` run by the CLI.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -194,3 +195,127 @@ def test_importing_the_app_loads_no_simpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_uncertainty_run_shows_the_folder_numbers(results: Path) -> None:
+    from simulator.app.page_uncertainty import claims_table, intervals_table
+    from simulator.report.i18n import kpi_name
+    from simulator.report.uncertainty_files import load_uncertainty
+
+    from .conftest import SMALL
+    from .test_uncertainty_cli import RANGES
+
+    data = yaml.safe_load(SMALL)
+    data["uncertainty"] = RANGES
+    (results / "small.yaml").parent.mkdir(parents=True)
+    (results / "small.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    plain = ["--days", "2", "--replications", "2", "--no-report", "--quiet", "--no-cache"]
+    assert cli(["run", str(results / "small.yaml"), *plain, "--out", str(results / "small" / "run")]) == 0
+    at = _app()
+    upload = ("small.yaml", yaml.safe_dump(data).encode(), "application/x-yaml")
+    at.file_uploader(key="upload").set_value(upload).run()
+    assert not at.error, [e.value for e in at.error]
+    at = _page(at, "run")
+    at.number_input(key="days").set_value(2).run()
+    at.number_input(key="reps").set_value(2)
+    at.number_input(key="warmup").set_value(0)
+    at.checkbox(key="report").uncheck()
+    at.number_input(key="uncertainty").set_value(2)
+    at.text_area(key="claims").set_value("time_in_system_h_mean<=5\n")
+    at.text_input(key="out").set_value("small/unc").run()
+    command = at.code[0].value
+    assert " --uncertainty 2 --claim 'time_in_system_h_mean<=5' " in command, command
+    at.button(key="start").click().run()
+    job = _wait(results)
+    assert job.status() == "finished", job.errors()
+    folder = results / "small" / "unc"
+    assert (folder / "uncertainty.json").is_file() and not (folder / "manifest.json").exists()
+
+    at = _page(at, "results")
+    at.selectbox(key="folder").set_value("small/unc").run()
+    assert not at.error, [e.value for e in at.error]
+    study = load_uncertainty(folder)
+    shown = at.dataframe[0].value.reset_index(drop=True)
+    pd.testing.assert_frame_equal(shown, intervals_table(study, "en"))
+    csv = pd.read_csv(folder / "uncertainty_summary.csv")
+    row = csv[(csv.scope == "all") & (csv.kpi == "time_in_system_h_mean")].iloc[0]
+    mine = shown[(shown.scope == "all") & (shown.kpi == kpi_name("time_in_system_h_mean", "en"))]
+    assert list(mine[["mean", "p05", "p95"]].iloc[0]) == [round(row[c], 3) for c in ("mean", "p05", "p95")]
+    claims = at.dataframe[1].value.reset_index(drop=True)
+    pd.testing.assert_frame_equal(claims, claims_table(study))
+    robust = pd.read_csv(folder / "robustness.csv")
+    assert claims.probability[0] == round(robust.probability[0], 3) and claims.holds[0] == f"{robust.holds[0]} / 2"
+    assert at.get("plotly_chart")
+    assert at.selectbox(key="unc_pair").value == "small/run"  # the report pairs the study with a run folder
+    at.button(key="unc_make_report").click().run()
+    assert not at.exception, at.exception
+    assert [b for b in at.get("download_button") if b.proto.label == "Report (HTML)"]
+    assert "How sure are we" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_cancel_stops_the_process_group_and_writes_no_folder(tmp_path: Path) -> None:
+    from .conftest import SMALL
+
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL, encoding="utf-8")
+    root, out = tmp_path / "results", tmp_path / "results" / "small" / "long"
+    argv = ["run", str(small), "--days", "400", "--replications", "8", "--jobs", "2", "--no-cache", "--quiet"]
+    job = jobs.start(root, "run", [*argv, "--out", str(out)], out, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not (job.folder / "progress.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the replications have started (the progress bar wrote its first line)
+    assert job.status() == "running", job.errors()
+    jobs.cancel(job)
+    pgid = int(job.info["pid"])  # start_new_session: the job leads its own process group
+    deadline = time.monotonic() + 30
+    while (job.exit_code() is None or _group_alive(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(pgid), "a process of the cancelled job is still running"
+    assert job.exit_code() == 143 and job.status() == "cancelled"
+    assert jobs.jobs(root)[0].status() == "cancelled"  # as a page reload sees it
+    assert not out.exists()
+    assert not out.parent.exists() or not any(out.parent.iterdir())  # no staging folder left either
+    assert "no result folder was written" in job.errors()
+
+
+def _replay_case() -> tuple[pd.DataFrame, dict]:
+    """19 stages at one gate (the last on the partner side), one truck through each, and a partner-side holiday."""
+    stages = {f"s{j:02d}": {"servers": 2} for j in range(18)} | {"cn": {"servers": 3, "side": "partner"}}
+    rows = [
+        {"gate": "g", "replication": 0, "truck": k, "stage": name, "t_arrive_min": 60.0 + k,
+         "t_queue_min": 60.0 + k, "t_start_min": 70.0 + k, "t_end_min": 2000.0 + k}
+        for k, name in enumerate(stages)
+    ]  # fmt: skip
+    scenario = {
+        "run": {"start_date": "2024-08-05", "days": 2, "utc_offset_h": 7.0},
+        "gates": {"g": {"stages": stages}},
+        "calendar": {"closures": [{"name": "holiday", "start": "2024-08-05", "end": "2024-08-05", "side": "partner"}]},
+    }
+    return pd.DataFrame(rows), scenario
+
+
+def test_replay_draws_calendar_closures_lists_every_kind_and_slants_many_names() -> None:
+    from simulator.app.replay import build_replay, replay_figure
+
+    log, scenario = _replay_case()
+    first, second = (build_replay(log, scenario, "g", day) for day in (0, 1))
+    cn = first.stages.index("cn")
+    assert len(first.stages) == 19
+    assert first.closed[:, cn].all() and not second.closed[:, cn].any()  # the holiday is day 0's, partner side
+    assert not first.closed[:, :cn].any()  # the home side works
+    figure = replay_figure(first, "en")
+    legend = [d["name"] for d in figure["data"] if d.get("showlegend", True) and d.get("name")]
+    assert legend == ["waiting", "in service", "free servers", "closed"]
+    closed = next(d for d in figure["frames"][0]["data"] if d.get("name") == "closed")
+    assert closed["x"] == [float(cn)]  # drawn in the partner stage's column at midnight
+    assert figure["layout"]["xaxis"]["tickangle"] != 0
+    assert len(figure["frames"][0]["data"]) + 4 == len(figure["data"])  # frames leave the legend traces alone

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from simulator.cli.commands import main as cli
+from simulator.report.build import write_report
 
 from .conftest import ROOT, SMALL, require_module, require_tool
 
@@ -46,15 +47,20 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("app")
     results, small = root / "results", root / "small.yaml"
     small.write_text(SMALL, encoding="utf-8")
-    common = ["--days", "2", "--replications", "2", "--quiet", "--no-cache"]
-    assert cli(["run", str(small), *common, "--out", str(results / "small" / "run-a")]) == 0
-    assert cli(["run", str(small), *common, *BIG, "--no-report", "--out", str(results / "small" / "big")]) == 0
     port = _free_port()
     command = [sys.executable, "run_scenario.py", "app", "--port", str(port), "--results", str(results)]
     env = dict(os.environ, BORDER_SIM_CACHE=str(root / "cache"))
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    # The result folders are made by the CLI while the app starts: the big run (its replay is timed) and the
+    # small run with its report (for the Results page), this one into the app's cache so that the short
+    # job in the browser reads its replications from there. The report is written without the PNG charts.
+    common = ["--days", "2", "--replications", "2", "--quiet", "--no-report"]
+    run_a = results / "small" / "run-a"
     try:
+        assert cli(["run", str(small), *common, *BIG, "--no-cache", "--out", str(results / "small" / "big")]) == 0
+        assert cli(["run", str(small), *common, "--cache-dir", str(root / "cache"), "--out", str(run_a)]) == 0
+        write_report([run_a], run_a / "report.html")  # the pages open the newest folder, run-a, first
         _wait_http(url + "/_stcore/health", process)
         yield {"url": url, "chromium": chromium, "results": results, "small": small}
     finally:
@@ -81,6 +87,19 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0
 def _goto(page: Any, label: str) -> None:
     page.locator("section[data-testid='stSidebar']").get_by_text(label, exact=True).click()
     page.get_by_role("heading", name=label).first.wait_for(timeout=30_000)
+    _settled(page)
+    assert not page.locator("[data-testid='stException']").count(), f"a traceback on the page {label}"
+
+
+def _settled(page: Any) -> None:
+    """Wait for the page's script run to end: no element left over from the last page, no running icon."""
+    page.wait_for_function(_IDLE, timeout=60_000, polling=100)
+
+
+_IDLE = (
+    "() => !document.querySelector(\"[data-stale='true']\")"
+    " && !document.querySelector(\"[data-testid^='stStatusWidgetRunning']\")"
+)
 
 
 @pytest.mark.slow
@@ -99,16 +118,29 @@ def test_app_in_chromium(app: dict[str, Any]) -> None:
             page.on("console", lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             mark = time.perf_counter()
-            page.goto(app["url"], wait_until="networkidle")
+            phases: dict[str, float] = {}
+            page.goto(app["url"], wait_until="domcontentloaded")
             page.get_by_role("heading", name="Scenario").wait_for(timeout=30_000)
-            for lang, name in (("vi", "Tiếng Việt"), ("en", "English")):
+            # The language is switched on the light Run page (a switch reruns the page shown).
+            for lang, name, keys in (
+                ("vi", "Tiếng Việt", ("scenario", "replay", "results", "run")),
+                ("en", "English", ("run", "scenario", "results", "replay")),
+            ):
                 page.get_by_text(name, exact=True).click()
-                for key in ("scenario", "run", "results", "replay"):
+                for key in keys:
+                    began = time.perf_counter()
                     _goto(page, t(f"app.page.{key}", lang))
+                    shown = time.perf_counter()
                     page.screenshot(path=str(ARTIFACTS / f"{key}.{lang}.png"), full_page=True)
-            phases = {"pages_s": time.perf_counter() - mark}
+                    phases[f"page_{key}_{lang}_s"] = round(shown - began, 2)
+                    phases[f"shot_{key}_{lang}_s"] = round(time.perf_counter() - shown, 2)
+                    if (key, lang) == ("scenario", "en"):  # the changed YAML while the page is open
+                        began = time.perf_counter()
+                        _scenario_download(page)
+                        phases["yaml_s"] = round(time.perf_counter() - began, 2)
+                        _upload(page, app)  # the short run's scenario, for the pages that follow
+            phases["pages_s"] = round(time.perf_counter() - mark, 2)
             for name, step in (
-                ("yaml", _scenario_download),
                 ("run", lambda p: _short_run(p, app)),
                 ("results", _results),
             ):
@@ -139,34 +171,44 @@ def _scenario_download(page: Any) -> None:
     assert "extends: lang_son_2024.yaml" in text and "servers: 11" in text
 
 
+def _upload(page: Any, app: dict[str, Any]) -> None:
+    page.locator("input[type='file']").set_input_files(str(app["small"]))
+    page.get_by_text("Scenario: small ·").wait_for(timeout=30_000)
+
+
 def _short_run(page: Any, app: dict[str, Any]) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    _goto(page, "Scenario")
-    page.locator("input[type='file']").set_input_files(str(app["small"]))
-    page.get_by_text("Scenario: small ·").wait_for(timeout=30_000)
     _goto(page, "Run & compare")
-    for label, value in (
-        ("Days", "2"),
-        ("Replications", "2"),
-        ("warm-up days", "1"),
-        ("Result folder name (under the results folder)", "small/app-run"),
+    page.get_by_text("Scenario: small").first.wait_for(timeout=30_000)
+    page.get_by_text("Write the charts and the report", exact=True).click()  # the Results page opens run-a's
+    page.locator("code", has_text="--no-report").first.wait_for(timeout=30_000)
+    for label, value, shown in (
+        ("Days", "2", "--days 2 "),
+        ("Replications", "2", "--replications 2 "),
+        ("warm-up days", "1", "--replications 2 "),  # the scenario's own: no --set
+        ("Result folder name (under the results folder)", "small/app-run", "small/app-run"),
     ):
         box = page.get_by_label(label, exact=True)
         box.fill(value)
         box.press("Enter")
-        page.wait_for_timeout(300)
-    page.locator("code", has_text="small/app-run").first.wait_for(timeout=30_000)
+        page.locator("code", has_text=shown).first.wait_for(timeout=30_000)  # the rerun took the value
     page.get_by_role("button", name="Start").click()
     finished = page.get_by_text("Finished; results in")
     with contextlib.suppress(PlaywrightTimeout):
         finished.wait_for(timeout=120_000)  # the job list follows the progress by itself
     page.screenshot(path=str(ARTIFACTS / "run-finished.png"), full_page=True)
     assert finished.count(), "the short run did not finish"
+    manifest = json.loads((app["results"] / "small" / "app-run" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["cached_replications"] == 2  # the app's jobs use the replication cache (run-a filled it)
 
 
 def _results(page: Any) -> None:
     _goto(page, "Results")
+    page.get_by_role("combobox").first.click()
+    page.keyboard.type("small/run-a")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Report (HTML)", exact=True).wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 3
     with page.expect_download() as download:

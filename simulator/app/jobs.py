@@ -69,7 +69,8 @@ class Job:
         code = self.exit_code()
         if code is None:
             return "running"
-        if code in (0, 1, -1) and (self.out / "manifest.json").is_file():
+        written = (self.out / "manifest.json").is_file() or (self.out / "uncertainty.json").is_file()
+        if code in (0, 1, -1) and written:
             return "finished"
         return "cancelled" if code in (130, 143) or (self.folder / "cancelled").exists() else "failed"
 

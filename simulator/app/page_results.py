@@ -10,11 +10,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from simulator.app.charts import backlog_figure, forest_figure, kpi_table, trs_figure, utilisation_figure
+from simulator.app.page_uncertainty import uncertainty_section
 from simulator.app.safety import APP_DIR, inside
 from simulator.app.settings import Settings
 from simulator.app.state import show_error
 from simulator.experiments.folders import RunFolder
 from simulator.report.i18n import fmt_ci, kpi_name, t
+from simulator.report.uncertainty_files import is_uncertainty
 from simulator.scenario.errors import ScenarioError
 
 __all__ = ["differences_table", "result_folders", "results_page"]
@@ -23,9 +25,9 @@ _DOWNLOADS = (".json", ".csv", ".yaml", ".parquet", ".gz", ".html", ".pdf")
 
 
 def result_folders(root: Path) -> list[Path]:
-    """Result folders under ``root`` (with a ``manifest.json`` or ``capacity.json``; not the scenario folders
-    inside a compare folder, nor the app's own files), newest first."""
-    marks = [*root.rglob("manifest.json"), *root.rglob("capacity.json")]
+    """Result folders under ``root`` (with a ``manifest.json``, ``capacity.json`` or ``uncertainty.json``; not the
+    scenario folders inside a compare folder, nor the app's own files), newest first."""
+    marks = [*root.rglob("manifest.json"), *root.rglob("capacity.json"), *root.rglob("uncertainty.json")]
     found = sorted({p.parent for p in marks if APP_DIR not in p.relative_to(root).parts})
     found = [p for p in found if not (p.parent / "manifest.json").is_file() or p.parent == root]  # not the parts
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
@@ -136,7 +138,7 @@ def _open(config: Settings, lang: str) -> Path | None:
     except ScenarioError as exc:
         show_error(exc)
         return None
-    if not (folder / "manifest.json").is_file() and not (folder / "capacity.json").is_file():
+    if not any((folder / name).is_file() for name in ("manifest.json", "capacity.json", "uncertainty.json")):
         return None
     return folder
 
@@ -148,6 +150,8 @@ def results_page(config: Settings, lang: str) -> None:
     if folder is None:
         return
     try:
+        if is_uncertainty(folder):
+            uncertainty_section(folder, result_folders(config.results), config.results, lang)
         if (folder / "capacity.csv").is_file():
             _capacity(folder, lang)
         if (folder / "comparison.csv").is_file():
@@ -162,6 +166,7 @@ def results_page(config: Settings, lang: str) -> None:
         show_error(exc)
         return
     _downloads(folder, lang)
-    manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").is_file() else {}
+    made = next((folder / n for n in ("manifest.json", "study_manifest.json") if (folder / n).is_file()), None)
+    manifest = json.loads(made.read_text(encoding="utf-8")) if made is not None else {}
     if manifest.get("command"):
         st.code("python " + " ".join(map(str, manifest["command"])), language="bash")

@@ -48,7 +48,22 @@ def _options(kind: str, sc: Scenario, lang: str) -> list[str]:
         options += ["--target", st.text_input(t("app.run.target", lang), DEFAULT_TARGET, key="target").strip()]
     elif not st.checkbox(t("app.run.report", lang), value=True, key="report"):
         options.append("--no-report")
-    return [*options, "--quiet"]
+    return [*options, *_uncertainty_options(lang), "--quiet"]
+
+
+def _uncertainty_options(lang: str) -> list[str]:
+    """``--uncertainty N``, ``--sobol`` and one ``--claim`` per line (nothing when N is 0)."""
+    c1, c2 = st.columns(2)
+    n = int(c1.number_input(t("app.run.uncertainty", lang), min_value=0, value=0, key="uncertainty"))
+    sobol = c2.checkbox(t("app.run.sobol", lang), value=False, key="sobol")
+    claims = st.text_area(t("app.run.claims", lang), value="", key="claims", height=80)
+    if n == 0:
+        return []
+    options = ["--uncertainty", str(n), *(["--sobol"] if sobol else [])]
+    for line in claims.splitlines():
+        if line.strip():
+            options += ["--claim", line.strip()]
+    return options
 
 
 def _start(config: Settings, lang: str, scenario: Path) -> None:
@@ -68,7 +83,8 @@ def _start(config: Settings, lang: str, scenario: Path) -> None:
         baseline = config.shipped / name
     options = _options(kind, sc, lang)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    default = f"{'compare' if kind == 'compare' else sc.name}/{kind}-{stamp}"
+    prefix = "uncertainty-" if "--uncertainty" in options else ""
+    default = f"{'compare' if kind == 'compare' else sc.name}/{prefix}{kind}-{stamp}"
     folder = st.text_input(t("app.run.out", lang), value=default, key="out").strip()
     try:
         out = inside(config.results, folder, lang, origin="--out")

@@ -3,8 +3,10 @@
 Thinned so that a day of thousands of trucks stays light in the browser: one frame every
 ``step_min`` minutes, at most ``cap`` dots per queue and ``cap`` squares per stage (a longer
 queue or a larger stage is drawn capped, with its count written above it). The counts are exact;
-only the drawing is capped. Stage closures come from the stages' local opening hours and closed
-weekdays (calendar holidays are not drawn).
+only the drawing is capped. A stage is drawn closed outside its local opening hours, on its closed
+weekdays and during the calendar's closures and closing disruptions (holidays, weekends of one
+side), read with :func:`simulator.scenario.spans.calendar_spans`, which merges the spans of the
+clocks a closure touches (a closure of both sides is drawn over the union of both clocks' spans).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 import plotly.io as pio
 
 from simulator.report.i18n import t
+from simulator.scenario.spans import calendar_spans
 
 __all__ = ["Replay", "build_replay", "replay_figure", "replay_html"]
 
@@ -72,6 +75,26 @@ def _is_closed(windows: list[tuple[int, int]] | None, off: list[str], local: dt.
     return not any(a <= m < b if a <= b else (m >= a or m < b) for a, b in windows)
 
 
+def _calendar_closed(scenario: dict[str, Any], gate: str, stages: list[str], times: np.ndarray) -> np.ndarray:
+    """Frames × stages: inside a closure, or a closing disruption, of the stage's side (yards stay open)."""
+    g = scenario["gates"][gate]
+    disruptions = (scenario.get("calendar") or {}).get("disruptions") or []
+    closed = np.zeros((len(times), len(stages)), dtype=bool)
+    for span in calendar_spans(scenario, gate):
+        if not span.closed:
+            continue
+        only = set(disruptions[span.index].get("stages") or []) if span.kind == "disruption" else set()
+        inside = (times >= span.start_h * 60) & (times < span.end_h * 60)
+        for j, stage in enumerate(stages):
+            base = stage.split(".")[0]
+            spec = g["stages"].get(base) or ({"side": "home"} if stage == "scanners" else None)
+            if spec is None or (only and base not in only):
+                continue
+            if span.side in ("both", spec.get("side") or "home"):
+                closed[:, j] |= inside
+    return closed
+
+
 def build_replay(
     log: pd.DataFrame, scenario: dict[str, Any], gate: str, day: int, step_min: int = 10, cap: int = 60
 ) -> Replay:
@@ -95,6 +118,7 @@ def build_replay(
     local = [start + dt.timedelta(minutes=float(x) + 60 * shift) for x in times]
     hours = [_hours(g, s) for s in stages]
     closed = np.array([[_is_closed(w, off, when) for w, off in hours] for when in local], dtype=bool)
+    closed |= _calendar_closed(scenario, gate, stages, times)
     servers = [_servers(g).get(s) for s in stages]
     day_rows = rows[(rows.t_arrive_min >= day * 1440) & (rows.t_arrive_min < (day + 1) * 1440)]
     labels = [when.strftime("%Y-%m-%d %H:%M") for when in local]
@@ -116,7 +140,7 @@ def _frame_data(r: Replay, i: int, lang: str, top: float) -> list[dict[str, Any]
     by: list[float] = []
     fx: list[float] = []
     fy: list[float] = []
-    texts, tx, ty = [], [], []
+    texts, tx, ty, cx = [], [], [], []
     for j, _stage in enumerate(r.stages):
         x = j - 0.32
         xs, ys = _dots(x, int(r.waiting[i, j]), r.cap, down=True)
@@ -131,17 +155,27 @@ def _frame_data(r: Replay, i: int, lang: str, top: float) -> list[dict[str, Any]
             xs, ys = _dots(x, min(n_free, max(r.cap - min(n_busy, r.cap), 0)), r.cap, down=False)
             fx += xs
             fy += [y + (min(n_busy, r.cap) // _ROW) + (1 if min(n_busy, r.cap) % _ROW else 0) for y in ys]
-        state = f"<b>{t('app.replay.closed', lang)}</b><br>" if r.closed[i, j] else ""
-        texts.append(f"{state}{r.busy[i, j]}/{r.servers[j] or '∞'} · {r.waiting[i, j]}")
+        if r.closed[i, j]:
+            cx.append(float(j))
+        texts.append(f"{r.busy[i, j]}/{r.servers[j] or '∞'}<br>{r.waiting[i, j]}")  # two short lines per column
         tx.append(j)
         ty.append(0.0)
     marker: dict[str, Any] = {"size": 6}
-    hollow: dict[str, Any] = {"color": "rgba(0,0,0,0)", "line": {"color": "#95a5a6", "width": 1}, "symbol": "square"}
+    hollow: dict[str, Any] = {**_HOLLOW, "symbol": "square"}
     return [
         _scatter(wx, wy, t("app.replay.waiting", lang), {**marker, "color": "#e67e22"}),
         _scatter(bx, by, t("app.replay.busy", lang), {**marker, "color": "#27ae60", "symbol": "square"}),
         _scatter(fx, fy, t("app.replay.free", lang), {**marker, **hollow}),
-        {"type": "scatter", "x": tx, "y": ty, "mode": "text", "text": texts, "showlegend": False},
+        _scatter(cx, [0.0] * len(cx), t("app.replay.closed", lang), _CLOSED),
+        {
+            "type": "scatter",
+            "x": tx,
+            "y": ty,
+            "mode": "text",
+            "text": texts,
+            "textfont": {"size": 10},
+            "showlegend": False,
+        },
         {
             "type": "scatter",
             "x": [(len(r.stages) - 1) / 2],
@@ -154,8 +188,36 @@ def _frame_data(r: Replay, i: int, lang: str, top: float) -> list[dict[str, Any]
     ]
 
 
+_HOLLOW: dict[str, Any] = {"color": "rgba(0,0,0,0)", "line": {"color": "#95a5a6", "width": 1}}
+_CLOSED: dict[str, Any] = {"size": 30, "symbol": "square", "color": "rgba(192,57,43,0.30)"}
+
+
 def _scatter(x: list[float], y: list[float], name: str, marker: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name, "marker": marker, "hoverinfo": "skip"}
+    """A frame's dots; its legend entry is one of the fixed traces of :func:`_legend` (frames change)."""
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": "markers",
+        "name": name,
+        "marker": marker,
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+def _legend(lang: str) -> list[dict[str, Any]]:
+    """One empty trace per kind of mark, so the legend lists every kind whatever the first frame holds."""
+    kinds = (
+        ("app.replay.waiting", {"size": 8, "color": "#e67e22"}),
+        ("app.replay.busy", {"size": 8, "color": "#27ae60", "symbol": "square"}),
+        ("app.replay.free", {"size": 8, "symbol": "square", **_HOLLOW}),
+        ("app.replay.closed", {**_CLOSED, "size": 14}),
+    )
+    return [
+        {"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": t(key, lang), "marker": marker}
+        for key, marker in kinds
+    ]
 
 
 def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
@@ -166,13 +228,22 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
     """
     rows = r.cap // _ROW + 1
     clock = t("app.replay.clock", lang)
+    slanted = len(r.stages) > 8
     frames = [{"data": _frame_data(r, i, lang, rows + 0.5), "name": str(i)} for i in range(len(r.labels))]
     play = {"frame": {"duration": speed_ms, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     layout = dict(
         title={"text": f"{clock}: {r.trucks:,} trucks"},
         height=620,
-        xaxis={"tickvals": list(range(len(r.stages))), "ticktext": r.stages, "range": [-0.6, len(r.stages) - 0.2]},
+        xaxis={
+            "tickvals": list(range(len(r.stages))),
+            "ticktext": [s.replace(".", ".<br>") if slanted else s for s in r.stages],  # a mode under its stage
+            "tickangle": -30 if slanted else 0,  # ~19 stage columns: slanted names do not overlap
+            "tickfont": {"size": 11},
+            "automargin": True,
+            "range": [-0.6, len(r.stages) - 0.2],
+        },
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},  # above the plot
         yaxis={"range": [-rows - 1, rows + 1], "showticklabels": False, "zeroline": True},
         updatemenus=[
             {
@@ -193,10 +264,11 @@ def replay_figure(r: Replay, lang: str, speed_ms: int = 200) -> dict[str, Any]:
                     for i, lab in enumerate(r.labels)
                 ],
                 "currentvalue": {"prefix": clock + " "},
+                "pad": {"t": 110 if slanted else 30},  # below the slanted stage names
             }
         ],
     )
-    return {"data": frames[0]["data"], "layout": layout, "frames": frames}
+    return {"data": [*frames[0]["data"], *_legend(lang)], "layout": layout, "frames": frames}
 
 
 def replay_html(figure: dict[str, Any]) -> str:

@@ -82,6 +82,14 @@ APP_EN: dict[str, str] = {
     "app.replay.play": "Play",
     "app.replay.pause": "Pause",
     "app.replay.speed": "Speed (ms per frame)",
+    "app.run.uncertainty": "Uncertainty samples N (0: none; --uncertainty N)",
+    "app.run.sobol": "Sobol indices (--sobol; N (d+2) samples, N a power of 2)",
+    "app.run.claims": "Claims, one a line (--claim), e.g. time_in_system_h_mean<=5",
+    "app.results.unc.intervals": "Over the assumptions: mean and combined {level:.0%} interval",
+    "app.results.unc.claims": "Claims: probability over the assumptions (95% CI)",
+    "app.results.unc.shares": "Which assumptions matter: share of the spread of {kpi}",
+    "app.results.unc.report": "Report with How sure are we, for this result folder",
+    "app.results.unc.none": "No run or compare folder to pair with this study.",
     "app.error.path": "{path}: is outside the results folder {root}",
 }
 
@@ -160,5 +168,13 @@ APP_VI: dict[str, str] = {
     "app.replay.play": "Phát",
     "app.replay.pause": "Tạm dừng",
     "app.replay.speed": "Tốc độ (ms mỗi khung hình)",
+    "app.run.uncertainty": "Số mẫu bất định N (0: không; --uncertainty N)",
+    "app.run.sobol": "Chỉ số Sobol (--sobol; N (d+2) mẫu, N là lũy thừa của 2)",
+    "app.run.claims": "Các nhận định, mỗi dòng một (--claim), ví dụ time_in_system_h_mean<=5",
+    "app.results.unc.intervals": "Theo các giả định: trung bình và khoảng kết hợp {level:.0%}",
+    "app.results.unc.claims": "Nhận định: xác suất theo các giả định (KTC 95%)",
+    "app.results.unc.shares": "Giả định nào quan trọng: tỷ phần độ phân tán của {kpi}",
+    "app.results.unc.report": "Báo cáo có mục Chắc chắn đến đâu, cho thư mục kết quả này",
+    "app.results.unc.none": "Không có thư mục chạy hay so sánh để ghép với nghiên cứu này.",
     "app.error.path": "{path}: nằm ngoài thư mục kết quả {root}",
 }
