@@ -114,3 +114,12 @@ def test_a_partner_cap_cut_counts_as_a_disruption_and_truck_days_add_up() -> Non
     assert row["unrecovered_events"] == 0 and row["recovery_h_max"] >= 1
     assert row["truck_days_in_system"] == pytest.approx(row["in_system_mean"] * 2, rel=1e-9)
     assert row["waiting_cost_vnd_total"] == pytest.approx(row["truck_days_in_system"] * 600_000, rel=1e-9)
+
+
+def test_an_arrival_stop_is_judged_like_a_closure() -> None:
+    """A season with every multiplier 0 (an upstream road closure) is an event; the gate empties while
+    no truck comes, so it is back within tolerance the hour the stop ends: 0 h."""
+    stop = {"name": "road shut", "start": "2024-01-02", "end": "2024-01-02", "multipliers": {"general": 0}}
+    out = _closure_run(7, seasons=[stop])
+    assert out.events == (("road shut", -1, 1440.0, 2880.0),)
+    assert _kpi(out, "recovery_h_max") == 0 and _kpi(out, "unrecovered_events") == 0

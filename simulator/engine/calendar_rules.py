@@ -66,13 +66,23 @@ def closure_spans(sc: Scenario, gate: str, stage: str | None, side: str, offset_
 def disruption_events(sc: Scenario) -> tuple[tuple[str, int, float, float], ...]:
     """The run's one-off disruptions, for the recovery KPIs: ``(name, gate, start_min, end_min)``.
 
-    Every ``calendar.disruptions`` entry (gate: its index in ``sc.gates``) and every dated
-    closure without weekdays (gate: -1 when it names all gates, else one entry per gate), in
-    model minutes on the run's clock; weekly closures are routine, not disruptions.
+    Every ``calendar.disruptions`` entry (gate: its index in ``sc.gates``), every dated closure
+    without weekdays and every *arrival stop* — a season whose multipliers are 0 for every cargo
+    class, in both directions (an upstream road closure) — (gate: -1 when it names all gates, else
+    one entry per gate), in model minutes on the run's clock; weekly closures are routine, not
+    disruptions.
     """
     names = list(sc.gates)
     clock = sc.run.utc_offset_h
     events: list[tuple[str, int, float, float]] = []
+    for season in sc.calendar.seasons:
+        stops = set(season.multipliers) == set(sc.cargo_classes) and not any(season.multipliers.values())
+        if not stops or season.directions:
+            continue
+        lo = to_model_minutes(sc, moment(season.start, end=False), clock)
+        hi = to_model_minutes(sc, moment(season.end, end=True), clock)
+        gates = [names.index(g) for g in season.gates] if season.gates else [-1]
+        events += [(season.name or "arrival stop", g, lo, hi) for g in gates]
     for closure in sc.calendar.closures:
         if closure.start is None or closure.end is None or closure.weekdays:
             continue
