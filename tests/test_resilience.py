@@ -7,6 +7,7 @@ service time of 0.5 min (capacity 120 trucks/h) facing 60 trucks/h, closed for 1
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ import simulator
 from simulator.analysis.kpis import reduce_output
 from simulator.analysis.levels import Level
 from simulator.analysis.resilience import RECOVERY_SHARE, RECOVERY_TRUCKS, recovery_hours
+from simulator.engine.calendar_rules import disruption_events
 from simulator.engine.model import simulate
 from simulator.engine.output import RunOutput
 
@@ -123,3 +125,20 @@ def test_an_arrival_stop_is_judged_like_a_closure() -> None:
     out = _closure_run(7, seasons=[stop])
     assert out.events == (("road shut", -1, 1440.0, 2880.0),)
     assert _kpi(out, "recovery_h_max") == 0 and _kpi(out, "unrecovered_events") == 0
+
+
+STRESS = sorted(p for p in (Path(__file__).resolve().parents[1] / "scenarios" / "stress").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", [p for p in STRESS if not p.stem.endswith("_2027")], ids=lambda p: p.stem)
+def test_each_stress_scenario_has_a_proposal_pair_with_the_same_stress(path: Path) -> None:
+    """The pair differs from the baseline stress by the proposal only: same calendar, run and demand."""
+    base = simulator.load_scenario(path)
+    alt = simulator.load_scenario(path.with_name(f"{path.stem}_2027.yaml"))
+    assert base.calendar == alt.calendar and base.run == alt.run
+    assert all(base.gates[g].demand == alt.gates[g].demand for g in base.gates)
+    assert base.gates["huu_nghi"].demand is not None
+    assert not base.provenance and alt.provenance  # the proposal's levers, applied on loading
+    events = disruption_events(base)
+    assert bool(events) == (path.stem != "sps_testing_outage")  # the outage lasts the whole run
+    assert all(0 < lo < base.run.days * 1440 for _, _, lo, _ in events)
