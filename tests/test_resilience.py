@@ -125,6 +125,10 @@ def test_an_arrival_stop_is_judged_like_a_closure() -> None:
     out = _closure_run(7, seasons=[stop])
     assert out.events == (("road shut", -1, 1440.0, 2880.0),)
     assert _kpi(out, "recovery_h_max") == 0 and _kpi(out, "unrecovered_events") == 0
+    # a season of the same gates starting the moment the stop ends is its surge: one event to its end
+    surge = {"name": "held trucks", "start": "2024-01-03", "end": "2024-01-03", "multipliers": {"general": 1.5}}
+    out = _closure_run(7, days=4, seasons=[stop, surge])
+    assert out.events == (("road shut", -1, 1440.0, 4320.0),)
 
 
 STRESS = sorted(p for p in (Path(__file__).resolve().parents[1] / "scenarios" / "stress").glob("*.yaml"))

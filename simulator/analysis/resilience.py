@@ -9,7 +9,8 @@ hot path does no extra work. Definitions (the measured window is ``[t0, t1)``):
   of that peak, counted from the run's start date (day 0), the first such day on ties.
 * **Time to recover** after a one-off closure, disruption or arrival stop (:attr:`RunLayout.events
   <simulator.engine.output.RunLayout.events>`: every ``calendar.disruptions`` entry, every dated
-  closure without weekdays, every season with all multipliers 0) of a scope (the whole system: every event; a gate: its own and
+  closure without weekdays, every season with all multipliers 0 together with a season that follows
+  it directly, the surge) of a scope (the whole system: every event; a gate: its own and
   the all-gate ones): the *reference* is the mean number of trucks in the scope's system over the
   24 hours before the event starts (hourly means); the *tolerance* is the larger of
   :data:`RECOVERY_SHARE` of the reference and :data:`RECOVERY_TRUCKS` trucks. The time to recover

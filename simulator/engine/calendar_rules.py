@@ -68,7 +68,8 @@ def disruption_events(sc: Scenario) -> tuple[tuple[str, int, float, float], ...]
 
     Every ``calendar.disruptions`` entry (gate: its index in ``sc.gates``), every dated closure
     without weekdays and every *arrival stop* — a season whose multipliers are 0 for every cargo
-    class, in both directions (an upstream road closure) — (gate: -1 when it names all gates, else
+    class, in both directions (an upstream road closure), extended to the end of a season of the
+    same gates that starts the moment it ends (the surge of held trucks) — (gate: -1 when it names all gates, else
     one entry per gate), in model minutes on the run's clock; weekly closures are routine, not
     disruptions.
     """
@@ -80,7 +81,11 @@ def disruption_events(sc: Scenario) -> tuple[tuple[str, int, float, float], ...]
         if not stops or season.directions:
             continue
         lo = to_model_minutes(sc, moment(season.start, end=False), clock)
-        hi = to_model_minutes(sc, moment(season.end, end=True), clock)
+        last = moment(season.end, end=True)
+        for after in sc.calendar.seasons:  # the surge of held trucks that follows it belongs to it
+            if moment(after.start, end=False) == last and after.gates == season.gates:
+                last = max(last, moment(after.end, end=True))
+        hi = to_model_minutes(sc, last, clock)
         gates = [names.index(g) for g in season.gates] if season.gates else [-1]
         events += [(season.name or "arrival stop", g, lo, hi) for g in gates]
     for closure in sc.calendar.closures:
