@@ -1,9 +1,9 @@
 """Draw the README's stress chart: backlog and recovery, 2025 baseline against the 2027 proposal.
 
 Runs the compare of docs/stress.md for the three-day partner closure (unless its folder is
-there already) and writes ``docs/images/stress_partner_closure_3d.png`` (and ``.svg``): trucks in
+there already) and writes ``docs/images/stress_partner_closure_3d.png``: trucks in
 the system and road queue by gate (:func:`simulator.plots.backlog_over_time`, the closure shaded),
-titled with each scenario's time to recover after the closure (``recovery_h_max``, mean over the
+the PNG only, titled with each scenario's time to recover after the closure (``recovery_h_max``, mean over the
 replications; NaN when a replication had not recovered by the end).
 
 Usage: ``python docs/stress_chart.py [--replications N] [--jobs N]`` from the repository root.
@@ -49,7 +49,9 @@ def main() -> int:
     fig = plots.backlog_over_time(runs)
     recovery = ", ".join(f"{r.scenario['name']}: {_recovery(r)}" for r in runs)
     fig.suptitle(f"Three-day Chinese-side closure at Hữu Nghị and Tân Thanh; time to recover: {recovery}")
-    plots.save_figure(fig, IMAGE)
+    for path in plots.save_figure(fig, IMAGE):
+        if path.suffix != ".png":
+            path.unlink()  # the README shows the PNG
     return 0
 
 
