@@ -155,6 +155,7 @@ class Reducer:
         self.fees_by_month: dict[tuple[int, str], np.ndarray] = {}
         self.money = MoneyTally(lay, n_groups)
         self.demand = DemandTally()
+        self.hourly_levels: tuple[list[tuple[str, str, str]], np.ndarray] = ([], np.zeros((0, 0)))
 
     # --- one window -------------------------------------------------------------------------
     def window(self, ev: WindowEvents) -> None:
@@ -408,6 +409,7 @@ class Reducer:
         from simulator.analysis.reduction_tables import fees_table, kpi_table, timeseries_series
 
         series, hourly = timeseries_series(self)
+        self.hourly_levels = (series, hourly)  # read by the resilience KPIs
         return Reduction(
             replication=self.lay.replication,
             kpis=kpi_table(self),

@@ -13,6 +13,7 @@ import pandas as pd
 
 from simulator.analysis.levels import LevelFamily
 from simulator.analysis.registry import STAGE_KPIS, TRUCK_KPIS
+from simulator.analysis.resilience import resilience_values
 
 if TYPE_CHECKING:
     from simulator.analysis.reducer import Reducer
@@ -89,6 +90,7 @@ def truck_values(r: Reducer) -> dict[str, np.ndarray]:
         "fees_vnd_infrastructure": g["fee_i"],
         "fees_vnd_transloading": g["fee_t"],
         **r.money.values(g["fee_i"] + g["fee_t"]),
+        **resilience_values(r, *r.hourly_levels),
     }
 
 

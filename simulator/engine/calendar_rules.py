@@ -17,7 +17,7 @@ from simulator.scenario.calendar import moment
 from simulator.scenario.models import Scenario
 from simulator.scenario.types import WEEKDAYS
 
-__all__ = ["CapTable", "cap_table", "closure_spans", "season_factors", "to_model_minutes"]
+__all__ = ["CapTable", "cap_table", "closure_spans", "disruption_events", "season_factors", "to_model_minutes"]
 
 DAY = 1440.0
 
@@ -61,6 +61,45 @@ def closure_spans(sc: Scenario, gate: str, stage: str | None, side: str, offset_
             first, last = moment(dis.start, end=False), moment(dis.end, end=True)
             spans.append((to_model_minutes(sc, first, offset_h), to_model_minutes(sc, last, offset_h)))
     return spans
+
+
+def disruption_events(sc: Scenario) -> tuple[tuple[str, int, float, float], ...]:
+    """The run's one-off disruptions, for the recovery KPIs: ``(name, gate, start_min, end_min)``.
+
+    Every ``calendar.disruptions`` entry (gate: its index in ``sc.gates``), every dated closure
+    without weekdays and every *arrival stop* — a season whose multipliers are 0 for every cargo
+    class, in both directions (an upstream road closure), extended to the end of a season of the
+    same gates that starts the moment it ends (the surge of held trucks) — (gate: -1 when it names all gates, else
+    one entry per gate), in model minutes on the run's clock; weekly closures are routine, not
+    disruptions.
+    """
+    names = list(sc.gates)
+    clock = sc.run.utc_offset_h
+    events: list[tuple[str, int, float, float]] = []
+    for season in sc.calendar.seasons:
+        stops = set(season.multipliers) == set(sc.cargo_classes) and not any(season.multipliers.values())
+        if not stops or season.directions:
+            continue
+        lo = to_model_minutes(sc, moment(season.start, end=False), clock)
+        last = moment(season.end, end=True)
+        for after in sc.calendar.seasons:  # the surge of held trucks that follows it belongs to it
+            if moment(after.start, end=False) == last and after.gates == season.gates:
+                last = max(last, moment(after.end, end=True))
+        hi = to_model_minutes(sc, last, clock)
+        gates = [names.index(g) for g in season.gates] if season.gates else [-1]
+        events += [(season.name or "arrival stop", g, lo, hi) for g in gates]
+    for closure in sc.calendar.closures:
+        if closure.start is None or closure.end is None or closure.weekdays:
+            continue
+        lo = to_model_minutes(sc, moment(closure.start, end=False), clock)
+        hi = to_model_minutes(sc, moment(closure.end, end=True), clock)
+        gates = [names.index(g) for g in closure.gates] if closure.gates else [-1]
+        events += [(closure.name or "closure", g, lo, hi) for g in gates]
+    for dis in sc.calendar.disruptions:
+        lo = to_model_minutes(sc, moment(dis.start, end=False), clock)
+        hi = to_model_minutes(sc, moment(dis.end, end=True), clock)
+        events.append((dis.name or "disruption", names.index(dis.gate), lo, hi))
+    return tuple(sorted(events, key=lambda e: (e[2], e[1], e[0])))
 
 
 def _weekday_spans(

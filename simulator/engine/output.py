@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.engine.calendar_rules import disruption_events
 from simulator.engine.clock import OpenSchedule
 from simulator.engine.eventlog import DEMAND_COLUMNS, WINDOW_MIN, Collector, VisitLog, WindowEvents
 from simulator.scenario.types import parse_clock
@@ -56,6 +57,9 @@ class RunLayout:
     stage_schedules: tuple[OpenSchedule | None, ...]
     stage_kind: tuple[str, ...]
     stage_milestone: tuple[str, ...]
+    #: one-off closures and disruptions ``(name, gate index or -1: all, start_min, end_min)``
+    #: (:func:`simulator.engine.calendar_rules.disruption_events`), for the recovery KPIs
+    events: tuple[tuple[str, int, float, float], ...]
 
 
 def _in_time_order(mask: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -84,6 +88,7 @@ def layout_of(sc: Scenario, plant: Plant, flow_keys: Sequence[tuple[str, str]], 
         perishable_threshold_h=sc.reporting.perishable_threshold_h,
         economics=sc.economics,
         period_days=sc.period_days(),
+        events=disruption_events(sc),
         **plant.describe(gate_names),
     )
 
