@@ -88,11 +88,13 @@ class Command:
     def wait_for_work(self, entries: int = 1, workers: int = 2) -> set[int]:
         """Wait until ``entries`` replications are cached and ``workers`` processes run; return the session."""
         deadline = time.monotonic() + START_S
-        while _entries(self.cache) < entries or len(_session(self.pid)) < 1 + workers:
+        while True:  # one reading of the session per round, and that reading is returned (no second look)
+            session = _session(self.pid)
+            if _entries(self.cache) >= entries and len(session) >= 1 + workers:
+                return session
             assert self.proc.poll() is None, f"ended early ({self.proc.returncode}): {self.err_path.read_text()}"
             assert time.monotonic() < deadline, f"no work after {START_S} s"
             time.sleep(0.05)
-        return _session(self.pid)
 
     def stopped(self, timeout_s: float = STOP_S) -> tuple[int, str]:
         """Exit status and stderr, once the command has ended (within ``timeout_s``)."""

@@ -144,7 +144,7 @@ def _read_csv(folder: Path, name: str) -> pd.DataFrame:
     if missing:
         raise _issue(path, f"missing columns: {', '.join(missing)}")
     for column in _TEXT & set(table.columns):
-        table[column] = table[column].fillna("").astype(str)
+        table[column] = table[column].astype(object).where(table[column].notna(), "").astype(str)
     return table
 
 
