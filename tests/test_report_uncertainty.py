@@ -307,3 +307,37 @@ def test_incomplete_uncertainty_folder_is_one_clear_line(
     (broken / "uncertainty.json").write_text(json.dumps({**info, "kind": "sweep"}), encoding="utf-8")
     assert main(["report", str(folders["compare"]), str(broken), "--out", str(tmp_path / "r.html")]) == 2
     assert "uncertainty.json: kind: must be 'uncertainty', got 'sweep'" in capsys.readouterr().err
+
+
+def test_too_few_samples_for_the_rank_regression_say_so(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An SRRC left blank (fewer samples than inputs + 2) is named as not ranked, in the report, console and app."""
+    from simulator.app.page_uncertainty import not_ranked_note
+    from simulator.cli.uncertainty import print_study
+    from simulator.report.uncertainty_files import load_uncertainty
+
+    blank = tmp_path / "blank"
+    shutil.copytree(folders["sure"], blank)
+    sens = pd.read_csv(blank / "sensitivity.csv")
+    srrc_rows = sens.method == "srrc"
+    sens.loc[srrc_rows, ["index", "ci_low", "ci_high", "share"]] = nan
+    sens.to_csv(blank / "sensitivity.csv", index=False)
+    info = json.loads((blank / "uncertainty.json").read_text(encoding="utf-8"))
+    (blank / "uncertainty.json").write_text(json.dumps({**info, "samples": 4}), encoding="utf-8")
+    inputs = load_inputs([folders["compare"], folders["capacity"], blank])
+    for lang in ("en", "vi"):
+        section = _section(uncertainty_section(inputs, lang), '<section class="sure">')
+        words = t("msg.sure_not_ranked", lang, what="\x00", inputs=len(INPUTS), need=len(INPUTS) + 2, n=4)
+        assert words.split("\x00")[1] in _text(section), lang
+        assert t("msg.sure_unranked", lang, what="\x00").split("\x00")[1] in _text(section)
+        assert section.count("data:image/png;base64,") == 1  # the capacity distribution, no empty bars
+    from rich.console import Console
+
+    print_study(Console(width=200), blank, "capacity")
+    out = capsys.readouterr().out
+    assert "not ranked: a rank regression on 3 inputs needs at least 5 samples with a value, this study has 4" in out
+    assert "SRRC²" not in out  # no ranking of blank shares
+    study = load_uncertainty(blank)
+    assert not_ranked_note(study, "en") == t("app.results.unc.not_ranked", "en", n=4, inputs=3, need=5)
+    assert not_ranked_note(load_uncertainty(folders["sure"]), "en") is None

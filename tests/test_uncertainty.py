@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulator.analysis.uncertainty import decompose, sobol, srrc
+from simulator.analysis.uncertainty import decompose, sobol, srrc, srrc_min_samples
 from simulator.experiments.replication import run
 from simulator.experiments.uncertainty import make_design, prepare_study, run_study
 from simulator.experiments.uncertainty_tables import parse_claim, write_study
@@ -84,6 +84,18 @@ def test_srrc_finds_the_input_that_matters() -> None:
     res = srrc(x, 3 * x[:, 0] + 0.5 * x[:, 1] + 0.05 * rng.random(64))
     assert res["ci_low"][0] > 0.8 and res["share"][0] > 0.7
     assert res["ci_low"][2] < 0 < res["ci_high"][2]
+
+
+def test_srrc_needs_two_samples_more_than_inputs() -> None:
+    """With d + 1 samples a regression on d inputs fits every point whatever y is: no index is given."""
+    rng = np.random.default_rng(9)
+    x = rng.random((40, 5))
+    y = x[:, 0] + 0.1 * rng.random(40)
+    assert srrc_min_samples(5) == 7
+    assert np.isnan(srrc(x[:6], y[:6])["share"]).all()  # 6 samples, 5 inputs: exact fit, nothing to say
+    assert np.isfinite(srrc(x[:7], y[:7])["share"]).all()
+    y[:34] = np.nan  # 6 left: samples without a value (a capacity not found) do not count
+    assert np.isnan(srrc(x, y)["share"]).all()
 
 
 def test_zero_width_ranges_reproduce_a_plain_run(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["Spread", "decompose", "probability", "sobol", "srrc"]
+__all__ = ["Spread", "decompose", "probability", "sobol", "srrc", "srrc_min_samples"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,19 @@ def _rank_basis(x: np.ndarray, resamples: int, seed: int) -> _RankBasis:
     return _RankBasis(live, full, pick, np.linalg.pinv(_standard_ranks(xs[pick])))
 
 
+def srrc_min_samples(inputs: int) -> int:
+    """The fewest samples a rank regression on ``inputs`` varying inputs is computed from: ``inputs + 2``.
+
+    With ``inputs + 1`` samples or fewer the regression passes through every point whatever the
+    inputs do (no degree of freedom is left for the error), so its coefficients say nothing;
+    two spare samples is the least that leaves the fit something to be wrong about.
+
+    >>> srrc_min_samples(13)
+    15
+    """
+    return inputs + 2
+
+
 def srrc(
     x: Any, y: Any, resamples: int = 500, seed: int = 0, bases: dict[bytes, Any] | None = None
 ) -> dict[str, np.ndarray]:
@@ -128,8 +141,10 @@ def srrc(
 
     Returns ``index``, ``ci_low``, ``ci_high`` (bootstrap percentile 95%) and ``share`` =
     ``index**2`` (for independent inputs, each input's part of the rank variance the regression
-    explains; the shares sum to the regression's R²). A constant input gets NaN. ``bases``, a
-    dict the caller keeps, lets many ``y`` on the same ``x`` (and seed) share the work on ``x``.
+    explains; the shares sum to the regression's R²). A constant input gets NaN, and so does
+    every input when there are fewer samples (with a value of ``y``) than
+    :func:`srrc_min_samples` of the varying inputs. ``bases``, a dict the caller keeps, lets many
+    ``y`` on the same ``x`` (and seed) share the work on ``x``.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = ~np.isnan(y)
@@ -143,7 +158,7 @@ def srrc(
         basis = _rank_basis(x, resamples, seed)
         if bases is not None:
             bases[key] = basis
-    if not basis.live.any():
+    if not basis.live.any() or len(y) < srrc_min_samples(int(basis.live.sum())):
         return {"index": nan, "ci_low": nan, "ci_high": nan, "share": nan}
     index, low, high = nan.copy(), nan.copy(), nan.copy()
     index[basis.live] = basis.full @ _standard_ranks(y[:, None])[:, 0]

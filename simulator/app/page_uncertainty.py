@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from simulator.analysis.registry import view
+from simulator.analysis.uncertainty import srrc_min_samples
 from simulator.report.i18n import kpi_name, t
 from simulator.report.uncertainty_files import UncertaintyStudy, load_uncertainty
 
@@ -72,18 +73,33 @@ def claims_table(study: UncertaintyStudy) -> pd.DataFrame:
     )
 
 
-def shares_figure(study: UncertaintyStudy, lang: str) -> go.Figure:
-    """Bars of each input's share of the spread of the key KPI (its difference when there is one)."""
+def _key_shares(study: UncertaintyStudy) -> tuple[str, pd.DataFrame]:
+    """The key KPI (its difference or ratio when there is one) and its inputs' rows of ``sensitivity.csv``."""
     kpi = _KEY_KPIS.get(study.command, "time_in_system_h_mean")
     sens = study.sensitivity
     sel = sens[sens.kpi.isin([kpi, "capacity_ratio"]) & (sens.scope == "all") & sens.method.isin(["srrc", "sobol_st"])]
     if (sel.what != "value").any():
         sel = sel[sel.what != "value"]
+    if sel.empty:
+        return kpi, sel
+    first = sel.iloc[0]
+    return str(first.kpi), sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
+
+
+def not_ranked_note(study: UncertaintyStudy, lang: str) -> str | None:
+    """Why the shares are blank, when a rank regression had too few samples for its inputs; else None."""
+    _, sel = _key_shares(study)
+    if sel.empty or not (sel.method == "srrc").all() or not sel.share.isna().all():
+        return None
+    need = srrc_min_samples(len(sel))
+    return t("app.results.unc.not_ranked", lang, n=study.n, inputs=len(sel), need=need)
+
+
+def shares_figure(study: UncertaintyStudy, lang: str) -> go.Figure:
+    """Bars of each input's share of the spread of the key KPI (its difference when there is one)."""
+    kpi, sel = _key_shares(study)
     fig = go.Figure()
     if not sel.empty:
-        first = sel.iloc[0]
-        sel = sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
-        kpi = str(first.kpi)
         fig.add_trace(
             go.Bar(
                 x=sel.share.fillna(0.0),
@@ -134,4 +150,7 @@ def uncertainty_section(folder: Path, others: list[Path], root: Path, lang: str)
         st.subheader(t("app.results.unc.claims", lang))
         st.dataframe(claims_table(study), hide_index=True, key="unc_claims")
     st.plotly_chart(shares_figure(study, lang), key="unc_shares")
+    note = not_ranked_note(study, lang)
+    if note:
+        st.caption(note)
     _report(study, others, root, lang)

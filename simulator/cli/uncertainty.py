@@ -9,6 +9,7 @@ writes an uncertainty folder (:mod:`simulator.experiments.uncertainty_tables`) t
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -172,7 +173,8 @@ def print_study(console: Console, folder: Path, command: str) -> None:
             f"{fmt(r.ci_high, '{:.0%}')})",
             soft_wrap=True,
         )
-    _print_top_inputs(console, pd.read_csv(folder / "sensitivity.csv"), command)
+    samples = int(json.loads((folder / "uncertainty.json").read_text(encoding="utf-8"))["samples"])
+    _print_top_inputs(console, pd.read_csv(folder / "sensitivity.csv"), command, samples)
 
 
 _GATE_KPIS = ("throughput_per_day", "time_in_system_h_mean")  # per gate; the whole system shows the compare view
@@ -246,8 +248,11 @@ def _pair_cells(pairs: Any, index: tuple[str, ...], command: str) -> list[str]:
     return [_interval(pairs, index, signed), fmt(r["input_share"], "{:.0%}"), fmt(r["p_improves"], "{:.0%}")]
 
 
-def _print_top_inputs(console: Console, sensitivity: Any, command: str) -> None:
-    """The three inputs with the largest share for the key KPI (the difference or ratio when there is one)."""
+def _print_top_inputs(console: Console, sensitivity: Any, command: str, samples: int) -> None:
+    """The three inputs with the largest share for the key KPI (the difference or ratio when there is one),
+    or why they are not ranked (too few samples for a rank regression on that many inputs)."""
+    from simulator.analysis.uncertainty import srrc_min_samples
+
     kpi = _KEY_KPIS[command]
     sel = sensitivity[(sensitivity.kpi.isin([kpi, "capacity_ratio"])) & (sensitivity.scope == "all")]
     if (sel.what != "value").any():
@@ -257,6 +262,15 @@ def _print_top_inputs(console: Console, sensitivity: Any, command: str) -> None:
     sel = sel[sel.method.isin(["srrc", "sobol_st"])]
     first = sel.iloc[0]
     sel = sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
+    if first.method == "srrc" and sel.share.isna().all():
+        need = srrc_min_samples(len(sel))
+        console.print(
+            f"assumptions that matter most for {plain(first.kpi)}: not ranked: a rank regression on "
+            f"{len(sel)} inputs needs at least {need} samples with a value, this study has {samples} "
+            f"(use --uncertainty {need} or more; several times the number of inputs gives usable intervals)",
+            soft_wrap=True,
+        )
+        return
     top = sel.sort_values("share", ascending=False, na_position="last").head(3)
     parts = [f"{plain(r.input)} {fmt(r.share, '{:.0%}')}" for r in top.itertuples(index=False)]
     method = "total Sobol index" if first.method == "sobol_st" else "SRRC²"

@@ -226,19 +226,21 @@ def sensitivity_table(study: Study, sample_kpis: pd.DataFrame, summary: pd.DataF
     """``sensitivity.csv``: the indices of every input for the key KPIs, values and differences."""
     wide, design = _wide(sample_kpis), study.design
     rows: list[dict[str, Any]] = []
-    bases: dict[bytes, Any] = {}  # the rank regression's work on the design, shared by every KPI
+    bases: dict[tuple[int, ...], dict[bytes, Any]] = {}  # the rank regression's work on x, shared by KPIs
     for group in _key_groups(study, summary):
         y = _stat_for(wide, study, group)
-        if design.method == "sobol":
-            results = sobol(design.problem(), y, seed=study.seed)
-        else:
-            results = {"srrc": srrc(design.unit, y, seed=study.seed, bases=bases)}
         own = _inputs_for(study, group)
+        cols = tuple(j for j, path in enumerate(design.inputs) if path in own)
+        if design.method == "sobol":
+            full = sobol(design.problem(), y, seed=study.seed)
+            results = {m: {k: np.asarray(v)[list(cols)] for k, v in r.items()} for m, r in full.items()}
+        else:  # regressed on the inputs the KPI can depend on only: a baseline's value ignores the levers
+            x = design.unit[:, list(cols)]
+            results = {"srrc": srrc(x, y, seed=study.seed, bases=bases.setdefault(cols, {}))}
         for method, res in results.items():
-            for j, path in enumerate(design.inputs):
-                if path not in own:
-                    continue
-                values = {k: float(res[k][j]) for k in ("index", "ci_low", "ci_high", "share")}
+            for i, j in enumerate(cols):
+                path = design.inputs[j]
+                values = {k: float(res[k][i]) for k in ("index", "ci_low", "ci_high", "share")}
                 rows.append(dict(zip(["what", "scenario", "base", "scope", "key", "kpi"], group),
                                  input=path, method=method, **values))  # fmt: skip
     columns = ["what", "scenario", "base", "scope", "key", "kpi", "input", "method", "index", "ci_low", "ci_high"]

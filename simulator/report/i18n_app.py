@@ -88,6 +88,9 @@ APP_EN: dict[str, str] = {
     "app.results.unc.intervals": "Over the assumptions: mean and combined {level:.0%} interval",
     "app.results.unc.claims": "Claims: probability over the assumptions (95% CI)",
     "app.results.unc.shares": "Which assumptions matter: share of the spread of {kpi}",
+    "app.results.unc.not_ranked": (
+        "Not ranked: too few samples ({n}) for a rank regression on {inputs} inputs (at least {need})."
+    ),
     "app.results.unc.report": "Report with How sure are we, for this result folder",
     "app.results.unc.none": "No run or compare folder to pair with this study.",
     "app.error.path": "{path}: is outside the results folder {root}",
@@ -174,6 +177,9 @@ APP_VI: dict[str, str] = {
     "app.results.unc.intervals": "Theo các giả định: trung bình và khoảng kết hợp {level:.0%}",
     "app.results.unc.claims": "Nhận định: xác suất theo các giả định (KTC 95%)",
     "app.results.unc.shares": "Giả định nào quan trọng: tỷ phần độ phân tán của {kpi}",
+    "app.results.unc.not_ranked": (
+        "Chưa xếp hạng: quá ít mẫu ({n}) cho hồi quy hạng trên {inputs} đầu vào (cần ít nhất {need})."
+    ),
     "app.results.unc.report": "Báo cáo có mục Chắc chắn đến đâu, cho thư mục kết quả này",
     "app.results.unc.none": "Không có thư mục chạy hay so sánh để ghép với nghiên cứu này.",
     "app.error.path": "{path}: nằm ngoài thư mục kết quả {root}",

@@ -56,6 +56,12 @@ SURE_EN: dict[str, str] = {
         "No five assumptions explain 80% of the spread of {what}: the largest {count} explain {share} together: "
         "{inputs} ({method}); the rest is spread over the other inputs and their interactions."
     ),
+    "msg.sure_not_ranked": (
+        "The assumptions are not ranked for {what}: a rank regression on {inputs} inputs needs at least {need} "
+        "samples with a value, and this study has {n}. Run it with more samples (several times the number of "
+        "inputs gives usable intervals)."
+    ),
+    "msg.sure_unranked": "The uncertain inputs of {what}, not ranked (too few samples, see above).",
     "lbl.method_sobol_s1": "first-order Sobol indices",
     "lbl.method_sobol_st": "total Sobol indices",
     "lbl.method_srrc": "standardised rank regression coefficients, SRRC",
@@ -149,6 +155,12 @@ SURE_VI: dict[str, str] = {
         "Không có năm giả định nào giải thích được 80% độ phân tán của {what}: {count} giả định lớn nhất cộng lại "
         "giải thích {share}: {inputs} ({method}); phần còn lại chia cho các đầu vào khác và tương tác giữa chúng."
     ),
+    "msg.sure_not_ranked": (
+        "Chưa xếp hạng được các giả định cho {what}: hồi quy hạng trên {inputs} đầu vào cần ít nhất {need} mẫu có "
+        "giá trị, nghiên cứu này chỉ có {n}. Hãy chạy với nhiều mẫu hơn (gấp vài lần số đầu vào thì khoảng tin cậy "
+        "mới dùng được)."
+    ),
+    "msg.sure_unranked": "Các đầu vào bất định của {what}, chưa xếp hạng (quá ít mẫu, xem trên).",
     "lbl.method_sobol_s1": "chỉ số Sobol bậc một",
     "lbl.method_sobol_st": "chỉ số Sobol toàn phần",
     "lbl.method_srrc": "hệ số hồi quy hạng chuẩn hóa, SRRC",

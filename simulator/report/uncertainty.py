@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.analysis.registry import VIEWS
+from simulator.analysis.uncertainty import srrc_min_samples
 from simulator.report.html import PERCENT_KPIS, Raw, bullets, esc, figure_html, kpi_number, para, table
 from simulator.report.i18n import fmt_number, fmt_percent, kpi_name, t
 from simulator.report.inputs import ReportInputs
@@ -233,8 +234,16 @@ def _group_label(inp: ReportInputs, group: dict[str, Any], lang: str, chart: boo
     return t("lbl.sure_of_pair", lang, kpi=name, where=where, pair=f"{scenario} {sign} {base}")
 
 
+def _unranked(method: str, rows: pd.DataFrame) -> bool:
+    """A rank regression left without values (too few samples for its inputs): nothing to rank."""
+    return method == "srrc" and bool(rows.share.isna().all())
+
+
 def _explain_sentence(inp: ReportInputs, study: UncertaintyStudy, group: dict[str, Any], lang: str) -> Raw:
     method, rows = _group_rows(study, group)
+    if _unranked(method, rows):
+        values = {"what": _group_label(inp, group, lang), "inputs": len(rows), "n": study.n}
+        return Raw(esc(t("msg.sure_not_ranked", lang, need=srrc_min_samples(len(rows)), **values)))
     count, reached = explaining_inputs(rows.share)
     chosen = rows.head(count)
     key = "msg.sure_explain_one" if count == 1 else "msg.sure_explain"
@@ -276,8 +285,11 @@ def _sensitivity(inp: ReportInputs, study: UncertaintyStudy, lang: str) -> list[
     groups = [dict(g._asdict()) for g in headline_groups(study).itertuples(index=False)]
     parts = [_h(4, t("h.sure_matters", lang)), bullets([_explain_sentence(inp, study, g, lang) for g in groups])]
     headline = groups[0]
-    caption = t("msg.sure_ranked", lang, what=_group_label(inp, headline, lang))
+    unranked = _unranked(*_group_rows(study, headline))
+    caption = t("msg.sure_unranked" if unranked else "msg.sure_ranked", lang, what=_group_label(inp, headline, lang))
     parts += [para(caption, "note"), _ranked_table(inp, study, headline, lang)]
+    if unranked:  # no bars to draw
+        return parts
     title = t("chart.sure.sens_title", lang, kpi=_group_label(inp, headline, lang, chart=True))
     fig = sensitivity_bars(study.sensitivity, headline, title=title, lang=lang)
     parts.append(figure_html(fig, t("caption.sure_sensitivity", lang)))
