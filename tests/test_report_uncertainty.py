@@ -112,12 +112,12 @@ def _sensitivity() -> pd.DataFrame:
         for entry, share in zip(INPUTS, SHARES):
             index = np.sqrt(share)
             rows.append({**group, "input": entry["path"], "method": "srrc", "index": index,
-                         "ci_low": index - 0.1, "ci_high": index + 0.1, "share": share})  # fmt: skip
+                         "ci_low": index - 0.1, "ci_high": index + 0.1, "share": share, "n_samples": N})  # fmt: skip
     group = {"what": "value", "scenario": BASE, "base": "", "scope": "gate", "key": "a", "kpi": "capacity_per_day"}
     for entry, share in zip(INPUTS, SHARES):
         for method, index in (("sobol_s1", share), ("sobol_st", share + 0.04)):
             rows.append({**group, "input": entry["path"], "method": method, "index": index,
-                         "ci_low": index - 0.05, "ci_high": index + 0.05, "share": share})  # fmt: skip
+                         "ci_low": index - 0.05, "ci_high": index + 0.05, "share": share, "n_samples": N})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -322,13 +322,12 @@ def test_too_few_samples_for_the_rank_regression_say_so(
     sens = pd.read_csv(blank / "sensitivity.csv")
     srrc_rows = sens.method == "srrc"
     sens.loc[srrc_rows, ["index", "ci_low", "ci_high", "share"]] = nan
+    sens.loc[srrc_rows, "n_samples"] = 4  # of the 20 samples, 4 had a value
     sens.to_csv(blank / "sensitivity.csv", index=False)
-    info = json.loads((blank / "uncertainty.json").read_text(encoding="utf-8"))
-    (blank / "uncertainty.json").write_text(json.dumps({**info, "samples": 4}), encoding="utf-8")
     inputs = load_inputs([folders["compare"], folders["capacity"], blank])
     for lang in ("en", "vi"):
         section = _section(uncertainty_section(inputs, lang), '<section class="sure">')
-        words = t("msg.sure_not_ranked", lang, what="\x00", inputs=len(INPUTS), need=len(INPUTS) + 2, n=4)
+        words = t("msg.sure_not_ranked", lang, what="\x00", inputs=len(INPUTS), need=2 * len(INPUTS) + 2, n=4)
         assert words.split("\x00")[1] in _text(section), lang
         assert t("msg.sure_unranked", lang, what="\x00").split("\x00")[1] in _text(section)
         assert section.count("data:image/png;base64,") == 1  # the capacity distribution, no empty bars
@@ -336,8 +335,9 @@ def test_too_few_samples_for_the_rank_regression_say_so(
 
     print_study(Console(width=200), blank, "capacity")
     out = capsys.readouterr().out
-    assert "not ranked: a rank regression on 3 inputs needs at least 5 samples with a value, this study has 4" in out
+    assert "a rank regression on 3 inputs needs at least 8 samples with a value, this study has 4 of 20" in out
+    assert "(use --uncertainty 40 or more;" in out  # 8 with a value at the rate of 4 in 20
     assert "SRRC²" not in out  # no ranking of blank shares
     study = load_uncertainty(blank)
-    assert not_ranked_note(study, "en") == t("app.results.unc.not_ranked", "en", n=4, inputs=3, need=5)
+    assert not_ranked_note(study, "en") == t("app.results.unc.not_ranked", "en", n=4, inputs=3, need=8)
     assert not_ranked_note(load_uncertainty(folders["sure"]), "en") is None

@@ -87,14 +87,15 @@ def test_srrc_finds_the_input_that_matters() -> None:
 
 
 def test_srrc_needs_two_samples_more_than_inputs() -> None:
-    """With d + 1 samples a regression on d inputs fits every point whatever y is: no index is given."""
+    """A regression on d inputs from fewer than 2 d + 2 samples gives no index (d + 1 fit every point)."""
     rng = np.random.default_rng(9)
     x = rng.random((40, 5))
     y = x[:, 0] + 0.1 * rng.random(40)
-    assert srrc_min_samples(5) == 7
-    assert np.isnan(srrc(x[:6], y[:6])["share"]).all()  # 6 samples, 5 inputs: exact fit, nothing to say
-    assert np.isfinite(srrc(x[:7], y[:7])["share"]).all()
-    y[:34] = np.nan  # 6 left: samples without a value (a capacity not found) do not count
+    assert srrc_min_samples(5) == 12
+    assert np.isnan(srrc(x[:6], y[:6])["share"]).all()  # 6 samples, 5 inputs: an exact fit, nothing to say
+    assert np.isnan(srrc(x[:11], y[:11])["share"]).all()
+    assert np.isfinite(srrc(x[:12], y[:12])["share"]).all()
+    y[:29] = np.nan  # 11 left: samples without a value (a capacity not found) do not count
     assert np.isnan(srrc(x, y)["share"]).all()
 
 

@@ -92,7 +92,7 @@ def not_ranked_note(study: UncertaintyStudy, lang: str) -> str | None:
     if sel.empty or not (sel.method == "srrc").all() or not sel.share.isna().all():
         return None
     need = srrc_min_samples(len(sel))
-    return t("app.results.unc.not_ranked", lang, n=study.n, inputs=len(sel), need=need)
+    return t("app.results.unc.not_ranked", lang, n=int(sel.n_samples.iloc[0]), inputs=len(sel), need=need)
 
 
 def shares_figure(study: UncertaintyStudy, lang: str) -> go.Figure:

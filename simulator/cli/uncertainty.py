@@ -263,11 +263,12 @@ def _print_top_inputs(console: Console, sensitivity: Any, command: str, samples:
     first = sel.iloc[0]
     sel = sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
     if first.method == "srrc" and sel.share.isna().all():
-        need = srrc_min_samples(len(sel))
+        need, used = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0])
         console.print(
             f"assumptions that matter most for {plain(first.kpi)}: not ranked: a rank regression on "
-            f"{len(sel)} inputs needs at least {need} samples with a value, this study has {samples} "
-            f"(use --uncertainty {need} or more; several times the number of inputs gives usable intervals)",
+            f"{len(sel)} inputs needs at least {need} samples with a value, this study has {used} of {samples} "
+            f"(use --uncertainty {need * samples // max(used, 1)} or more; several times the number of inputs "
+            "gives usable intervals)",
             soft_wrap=True,
         )
         return

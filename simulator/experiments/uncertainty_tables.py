@@ -237,14 +237,16 @@ def sensitivity_table(study: Study, sample_kpis: pd.DataFrame, summary: pd.DataF
         else:  # regressed on the inputs the KPI can depend on only: a baseline's value ignores the levers
             x = design.unit[:, list(cols)]
             results = {"srrc": srrc(x, y, seed=study.seed, bases=bases.setdefault(cols, {}))}
+        used = int(np.isfinite(y).sum())  # the samples (Saltelli rows) with a value
         for method, res in results.items():
             for i, j in enumerate(cols):
                 path = design.inputs[j]
                 values = {k: float(res[k][i]) for k in ("index", "ci_low", "ci_high", "share")}
+                values["n_samples"] = used
                 rows.append(dict(zip(["what", "scenario", "base", "scope", "key", "kpi"], group),
                                  input=path, method=method, **values))  # fmt: skip
     columns = ["what", "scenario", "base", "scope", "key", "kpi", "input", "method", "index", "ci_low", "ci_high"]
-    return pd.DataFrame(rows, columns=[*columns, "share"])
+    return pd.DataFrame(rows, columns=[*columns, "share", "n_samples"])
 
 
 def _inputs_for(study: Study, group: tuple[Any, ...]) -> set[str]:

@@ -58,7 +58,7 @@ SURE_EN: dict[str, str] = {
     ),
     "msg.sure_not_ranked": (
         "The assumptions are not ranked for {what}: a rank regression on {inputs} inputs needs at least {need} "
-        "samples with a value, and this study has {n}. Run it with more samples (several times the number of "
+        "samples with a value, and this study has {n} of them. Run it with more samples (several times the number of "
         "inputs gives usable intervals)."
     ),
     "msg.sure_unranked": "The uncertain inputs of {what}, not ranked (too few samples, see above).",
@@ -157,8 +157,8 @@ SURE_VI: dict[str, str] = {
     ),
     "msg.sure_not_ranked": (
         "Chưa xếp hạng được các giả định cho {what}: hồi quy hạng trên {inputs} đầu vào cần ít nhất {need} mẫu có "
-        "giá trị, nghiên cứu này chỉ có {n}. Hãy chạy với nhiều mẫu hơn (gấp vài lần số đầu vào thì khoảng tin cậy "
-        "mới dùng được)."
+        "giá trị, nghiên cứu này chỉ có {n} mẫu như vậy. Hãy chạy với nhiều mẫu hơn (gấp vài lần số đầu vào thì "
+        "khoảng tin cậy mới dùng được)."
     ),
     "msg.sure_unranked": "Các đầu vào bất định của {what}, chưa xếp hạng (quá ít mẫu, xem trên).",
     "lbl.method_sobol_s1": "chỉ số Sobol bậc một",

@@ -242,7 +242,7 @@ def _unranked(method: str, rows: pd.DataFrame) -> bool:
 def _explain_sentence(inp: ReportInputs, study: UncertaintyStudy, group: dict[str, Any], lang: str) -> Raw:
     method, rows = _group_rows(study, group)
     if _unranked(method, rows):
-        values = {"what": _group_label(inp, group, lang), "inputs": len(rows), "n": study.n}
+        values = {"what": _group_label(inp, group, lang), "inputs": len(rows), "n": int(rows.n_samples.iloc[0])}
         return Raw(esc(t("msg.sure_not_ranked", lang, need=srrc_min_samples(len(rows)), **values)))
     count, reached = explaining_inputs(rows.share)
     chosen = rows.head(count)

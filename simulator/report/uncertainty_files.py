@@ -41,7 +41,7 @@ UNCERTAINTY_COLUMNS: dict[str, tuple[str, ...]] = {
     "robustness.csv": ("claim", "scenario", "base", "probability", "ci_low", "ci_high", "n_samples", "holds"),
     "sensitivity.csv": (
         *("what", "scenario", "base", "scope", "key", "kpi", "input", "method", "index", "ci_low", "ci_high"),
-        "share",
+        *("share", "n_samples"),
     ),
     "samples.csv": ("sample", "scenario", "input", "u", "value"),
     "sample_kpis.csv": ("sample", "scenario", "replication", "scope", "key", "kpi", "value"),
