@@ -341,3 +341,27 @@ def test_too_few_samples_for_the_rank_regression_say_so(
     study = load_uncertainty(blank)
     assert not_ranked_note(study, "en") == t("app.results.unc.not_ranked", "en", n=4, inputs=3, need=8)
     assert not_ranked_note(load_uncertainty(folders["sure"]), "en") is None
+
+
+def test_a_kpi_the_same_in_every_sample_is_not_called_too_few_samples(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Blank SRRC shares from enough samples mean the KPI did not vary (a gate the proposal leaves alone)."""
+    from rich.console import Console
+
+    from simulator.app.page_uncertainty import not_ranked_note
+    from simulator.cli.uncertainty import print_study
+    from simulator.report.uncertainty_files import load_uncertainty
+
+    flat = tmp_path / "flat"
+    shutil.copytree(folders["sure"], flat)
+    sens = pd.read_csv(flat / "sensitivity.csv")
+    sens.loc[sens.method == "srrc", ["index", "ci_low", "ci_high", "share"]] = nan  # n_samples stays 20
+    sens.to_csv(flat / "sensitivity.csv", index=False)
+    section = uncertainty_section(load_inputs([folders["compare"], folders["capacity"], flat]), "en")
+    text = _text(section)
+    assert t("msg.sure_flat", "en", what="\x00").split("\x00")[1] in text
+    assert t("msg.sure_not_ranked", "en", what="\x00", inputs=3, need=8, n=20).split("\x00")[1] not in text
+    print_study(Console(width=200), flat, "capacity")
+    assert "capacity_ratio: none ranked (it is the same in every sample" in capsys.readouterr().out
+    assert not_ranked_note(load_uncertainty(flat), "en") is None

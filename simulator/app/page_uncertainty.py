@@ -91,8 +91,8 @@ def not_ranked_note(study: UncertaintyStudy, lang: str) -> str | None:
     _, sel = _key_shares(study)
     if sel.empty or not (sel.method == "srrc").all() or not sel.share.isna().all():
         return None
-    need = srrc_min_samples(len(sel))
-    return t("app.results.unc.not_ranked", lang, n=int(sel.n_samples.iloc[0]), inputs=len(sel), need=need)
+    need, used = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0])
+    return t("app.results.unc.not_ranked", lang, n=used, inputs=len(sel), need=need) if used < need else None
 
 
 def shares_figure(study: UncertaintyStudy, lang: str) -> go.Figure:

@@ -262,10 +262,14 @@ def _print_top_inputs(console: Console, sensitivity: Any, command: str, samples:
     sel = sel[sel.method.isin(["srrc", "sobol_st"])]
     first = sel.iloc[0]
     sel = sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
-    if first.method == "srrc" and sel.share.isna().all():
-        need, used = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0])
+    head = f"assumptions that matter most for {plain(first.kpi)}"
+    need, used, blank = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0]), bool(sel.share.isna().all())
+    if blank and (first.method != "srrc" or used >= need):
+        console.print(f"{head}: none ranked (it is the same in every sample, or some samples have no value)")
+        return
+    if blank:
         console.print(
-            f"assumptions that matter most for {plain(first.kpi)}: not ranked: a rank regression on "
+            f"{head}: not ranked: a rank regression on "
             f"{len(sel)} inputs needs at least {need} samples with a value, this study has {used} of {samples} "
             f"(use --uncertainty {need * samples // max(used, 1)} or more; several times the number of inputs "
             "gives usable intervals)",
@@ -275,5 +279,5 @@ def _print_top_inputs(console: Console, sensitivity: Any, command: str, samples:
     top = sel.sort_values("share", ascending=False, na_position="last").head(3)
     parts = [f"{plain(r.input)} {fmt(r.share, '{:.0%}')}" for r in top.itertuples(index=False)]
     method = "total Sobol index" if first.method == "sobol_st" else "SRRC²"
-    line = f"assumptions that matter most for {plain(first.kpi)} ({method}): " + "; ".join(parts)
+    line = f"{head} ({method}): " + "; ".join(parts)
     console.print(line, soft_wrap=True)

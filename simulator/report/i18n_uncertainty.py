@@ -61,7 +61,11 @@ SURE_EN: dict[str, str] = {
         "samples with a value, and this study has {n} of them. Run it with more samples (several times the number of "
         "inputs gives usable intervals)."
     ),
-    "msg.sure_unranked": "The uncertain inputs of {what}, not ranked (too few samples, see above).",
+    "msg.sure_unranked": "The uncertain inputs of {what}, not ranked (see above).",
+    "msg.sure_flat": (
+        "Nothing to rank for {what}: it is the same in every sample of the assumptions (or, for Sobol indices, "
+        "some samples have no value)."
+    ),
     "lbl.method_sobol_s1": "first-order Sobol indices",
     "lbl.method_sobol_st": "total Sobol indices",
     "lbl.method_srrc": "standardised rank regression coefficients, SRRC",
@@ -160,7 +164,11 @@ SURE_VI: dict[str, str] = {
         "giá trị, nghiên cứu này chỉ có {n} mẫu như vậy. Hãy chạy với nhiều mẫu hơn (gấp vài lần số đầu vào thì "
         "khoảng tin cậy mới dùng được)."
     ),
-    "msg.sure_unranked": "Các đầu vào bất định của {what}, chưa xếp hạng (quá ít mẫu, xem trên).",
+    "msg.sure_unranked": "Các đầu vào bất định của {what}, chưa xếp hạng (xem trên).",
+    "msg.sure_flat": (
+        "Không có gì để xếp hạng cho {what}: chỉ tiêu này như nhau ở mọi mẫu giả định (hoặc, với chỉ số Sobol, "
+        "có mẫu không có giá trị)."
+    ),
     "lbl.method_sobol_s1": "chỉ số Sobol bậc một",
     "lbl.method_sobol_st": "chỉ số Sobol toàn phần",
     "lbl.method_srrc": "hệ số hồi quy hạng chuẩn hóa, SRRC",

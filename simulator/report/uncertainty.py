@@ -234,16 +234,22 @@ def _group_label(inp: ReportInputs, group: dict[str, Any], lang: str, chart: boo
     return t("lbl.sure_of_pair", lang, kpi=name, where=where, pair=f"{scenario} {sign} {base}")
 
 
-def _unranked(method: str, rows: pd.DataFrame) -> bool:
-    """A rank regression left without values (too few samples for its inputs): nothing to rank."""
-    return method == "srrc" and bool(rows.share.isna().all())
+def _unranked(method: str, rows: pd.DataFrame) -> str:
+    """Why a group has no indices: ``too_few`` samples for a rank regression on its inputs, ``flat`` (the
+    KPI is the same in every sample, or Sobol indices met a sample without a value), or ``""``."""
+    if not rows.share.isna().all():
+        return ""
+    too_few = method == "srrc" and int(rows.n_samples.iloc[0]) < srrc_min_samples(len(rows))
+    return "too_few" if too_few else "flat"
 
 
 def _explain_sentence(inp: ReportInputs, study: UncertaintyStudy, group: dict[str, Any], lang: str) -> Raw:
     method, rows = _group_rows(study, group)
-    if _unranked(method, rows):
+    why = _unranked(method, rows)
+    if why:
         values = {"what": _group_label(inp, group, lang), "inputs": len(rows), "n": int(rows.n_samples.iloc[0])}
-        return Raw(esc(t("msg.sure_not_ranked", lang, need=srrc_min_samples(len(rows)), **values)))
+        key = "msg.sure_not_ranked" if why == "too_few" else "msg.sure_flat"
+        return Raw(esc(t(key, lang, need=srrc_min_samples(len(rows)), **values)))
     count, reached = explaining_inputs(rows.share)
     chosen = rows.head(count)
     key = "msg.sure_explain_one" if count == 1 else "msg.sure_explain"
