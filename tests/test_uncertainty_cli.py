@@ -103,6 +103,33 @@ def test_capacity_study_and_the_report_it_feeds(tmp_path: Path, capsys: pytest.C
     capsys.readouterr()
 
 
+def test_sobol_study_writes_both_indices_of_each_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--sobol`` end to end: Saltelli's N (d + 2) rows run, and S1 and ST of every input are written."""
+    from SALib.analyze import sobol as analyze
+
+    from simulator.experiments.uncertainty import prepare_study
+
+    base, alt = _pair(tmp_path)
+    args = ["--uncertainty", "4", "--sobol", "--days", "2", "--replications", "1", "--no-cache"]
+    assert main(["compare", str(base), str(alt), *args, "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    sens = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
+    assert set(sens.method) == {"sobol_s1", "sobol_st"} and set(sens.input) == {r["path"] for r in RANGES}
+    assert (sens.n_samples == 4 * (len(RANGES) + 2)).all()  # every Saltelli row has a value
+    assert "(total Sobol index)" in out or "none ranked" in out, out
+    # the written indices are SALib's own on the written KPIs
+    kpis = pd.read_csv(tmp_path / "s" / "sample_kpis.csv")
+    sel = kpis[(kpis.scope == "all") & (kpis.kpi == "time_in_system_h_mean") & (kpis.scenario == "small")]
+    y = sel.sort_values("sample").value.to_numpy()
+    problem = prepare_study("compare", [base, alt], 4, method="sobol").design.problem()
+    res = analyze.analyze(problem, y, calc_second_order=False, num_resamples=500, seed=1)
+    mine = sens[(sens.what == "value") & (sens.scenario == "small") & (sens.scope == "all")]
+    mine = mine[mine.kpi == "time_in_system_h_mean"]
+    for method, key in (("sobol_s1", "S1"), ("sobol_st", "ST")):
+        got = mine[mine.method == method].set_index("input").reindex([r["path"] for r in RANGES])["index"]
+        assert got.to_numpy() == pytest.approx(res[key], nan_ok=True), method
+
+
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
