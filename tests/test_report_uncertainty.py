@@ -309,21 +309,27 @@ def test_incomplete_uncertainty_folder_is_one_clear_line(
     assert "uncertainty.json: kind: must be 'uncertainty', got 'sweep'" in capsys.readouterr().err
 
 
+def _blank_srrc(folder: Path, copy: Path, n_samples: int | None = None) -> Path:
+    """A copy of the uncertainty ``folder`` whose SRRC rows have no indices (and ``n_samples``, when given)."""
+    shutil.copytree(folder, copy)
+    sens = pd.read_csv(copy / "sensitivity.csv")
+    rows = sens.method == "srrc"
+    sens.loc[rows, ["index", "ci_low", "ci_high", "share"]] = nan
+    if n_samples is not None:
+        sens.loc[rows, "n_samples"] = n_samples
+    sens.to_csv(copy / "sensitivity.csv", index=False)
+    return copy
+
+
 def test_too_few_samples_for_the_rank_regression_say_so(
     folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An SRRC left blank (fewer samples than inputs + 2) is named as not ranked, in the report, console and app."""
+    """An SRRC left blank (fewer than 2 d + 2 samples for d inputs) is named as not ranked: report, console, app."""
     from simulator.app.page_uncertainty import not_ranked_note
     from simulator.cli.uncertainty import print_study
     from simulator.report.uncertainty_files import load_uncertainty
 
-    blank = tmp_path / "blank"
-    shutil.copytree(folders["sure"], blank)
-    sens = pd.read_csv(blank / "sensitivity.csv")
-    srrc_rows = sens.method == "srrc"
-    sens.loc[srrc_rows, ["index", "ci_low", "ci_high", "share"]] = nan
-    sens.loc[srrc_rows, "n_samples"] = 4  # of the 20 samples, 4 had a value
-    sens.to_csv(blank / "sensitivity.csv", index=False)
+    blank = _blank_srrc(folders["sure"], tmp_path / "blank", n_samples=4)  # of the 20 samples, 4 had a value
     inputs = load_inputs([folders["compare"], folders["capacity"], blank])
     for lang in ("en", "vi"):
         section = _section(uncertainty_section(inputs, lang), '<section class="sure">')
@@ -353,11 +359,7 @@ def test_a_kpi_the_same_in_every_sample_is_not_called_too_few_samples(
     from simulator.cli.uncertainty import print_study
     from simulator.report.uncertainty_files import load_uncertainty
 
-    flat = tmp_path / "flat"
-    shutil.copytree(folders["sure"], flat)
-    sens = pd.read_csv(flat / "sensitivity.csv")
-    sens.loc[sens.method == "srrc", ["index", "ci_low", "ci_high", "share"]] = nan  # n_samples stays 20
-    sens.to_csv(flat / "sensitivity.csv", index=False)
+    flat = _blank_srrc(folders["sure"], tmp_path / "flat")  # n_samples stays 20
     section = uncertainty_section(load_inputs([folders["compare"], folders["capacity"], flat]), "en")
     text = _text(section)
     assert t("msg.sure_flat", "en", what="\x00").split("\x00")[1] in text

@@ -17,12 +17,11 @@ import streamlit as st
 from simulator.analysis.registry import view
 from simulator.analysis.uncertainty import srrc_min_samples
 from simulator.report.i18n import kpi_name, t
-from simulator.report.uncertainty_files import UncertaintyStudy, load_uncertainty
+from simulator.report.uncertainty_files import UncertaintyStudy, key_sensitivity, load_uncertainty, unranked_reason
 
 __all__ = ["claims_table", "intervals_table", "shares_figure", "uncertainty_section"]
 
 _GATE_KPIS = ("throughput_per_day", "time_in_system_h_mean")  # per gate, as the CLI prints them
-_KEY_KPIS = {"run": "time_in_system_h_mean", "compare": "time_in_system_h_mean", "capacity": "capacity_per_day"}
 
 
 def _kpis(command: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -73,31 +72,18 @@ def claims_table(study: UncertaintyStudy) -> pd.DataFrame:
     )
 
 
-def _key_shares(study: UncertaintyStudy) -> tuple[str, pd.DataFrame]:
-    """The key KPI (its difference or ratio when there is one) and its inputs' rows of ``sensitivity.csv``."""
-    kpi = _KEY_KPIS.get(study.command, "time_in_system_h_mean")
-    sens = study.sensitivity
-    sel = sens[sens.kpi.isin([kpi, "capacity_ratio"]) & (sens.scope == "all") & sens.method.isin(["srrc", "sobol_st"])]
-    if (sel.what != "value").any():
-        sel = sel[sel.what != "value"]
-    if sel.empty:
-        return kpi, sel
-    first = sel.iloc[0]
-    return str(first.kpi), sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
-
-
 def not_ranked_note(study: UncertaintyStudy, lang: str) -> str | None:
     """Why the shares are blank, when a rank regression had too few samples for its inputs; else None."""
-    _, sel = _key_shares(study)
-    if sel.empty or not (sel.method == "srrc").all() or not sel.share.isna().all():
+    _, sel = key_sensitivity(study.sensitivity, study.command)
+    if sel.empty or unranked_reason(str(sel.method.iloc[0]), sel) != "too_few":
         return None
     need, used = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0])
-    return t("app.results.unc.not_ranked", lang, n=used, inputs=len(sel), need=need) if used < need else None
+    return t("app.results.unc.not_ranked", lang, n=used, inputs=len(sel), need=need)
 
 
 def shares_figure(study: UncertaintyStudy, lang: str) -> go.Figure:
     """Bars of each input's share of the spread of the key KPI (its difference when there is one)."""
-    kpi, sel = _key_shares(study)
+    kpi, sel = key_sensitivity(study.sensitivity, study.command)
     fig = go.Figure()
     if not sel.empty:
         fig.add_trace(

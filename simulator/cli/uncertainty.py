@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["add_uncertainty_options", "check_uncertainty_options", "run_uncertainty"]
 
-_KEY_KPIS = {"run": "time_in_system_h_mean", "compare": "time_in_system_h_mean", "capacity": "capacity_per_day"}
-
 
 def add_uncertainty_options(parser: argparse.ArgumentParser, claim_example: str) -> None:
     """``--uncertainty N``, ``--sobol`` and ``--claim`` (repeatable)."""
@@ -252,22 +250,18 @@ def _print_top_inputs(console: Console, sensitivity: Any, command: str, samples:
     """The three inputs with the largest share for the key KPI (the difference or ratio when there is one),
     or why they are not ranked (too few samples for a rank regression on that many inputs)."""
     from simulator.analysis.uncertainty import srrc_min_samples
+    from simulator.report.uncertainty_files import key_sensitivity, unranked_reason
 
-    kpi = _KEY_KPIS[command]
-    sel = sensitivity[(sensitivity.kpi.isin([kpi, "capacity_ratio"])) & (sensitivity.scope == "all")]
-    if (sel.what != "value").any():
-        sel = sel[sel.what != "value"]
+    kpi, sel = key_sensitivity(sensitivity, command)
     if sel.empty:
         return
-    sel = sel[sel.method.isin(["srrc", "sobol_st"])]
-    first = sel.iloc[0]
-    sel = sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
-    head = f"assumptions that matter most for {plain(first.kpi)}"
-    need, used, blank = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0]), bool(sel.share.isna().all())
-    if blank and (first.method != "srrc" or used >= need):
+    method, head = str(sel.method.iloc[0]), f"assumptions that matter most for {plain(kpi)}"
+    why = unranked_reason(method, sel)
+    if why == "flat":
         console.print(f"{head}: none ranked (it is the same in every sample, or some samples have no value)")
         return
-    if blank:
+    if why == "too_few":
+        need, used = srrc_min_samples(len(sel)), int(sel.n_samples.iloc[0])
         console.print(
             f"{head}: not ranked: a rank regression on "
             f"{len(sel)} inputs needs at least {need} samples with a value, this study has {used} of {samples} "
@@ -278,6 +272,5 @@ def _print_top_inputs(console: Console, sensitivity: Any, command: str, samples:
         return
     top = sel.sort_values("share", ascending=False, na_position="last").head(3)
     parts = [f"{plain(r.input)} {fmt(r.share, '{:.0%}')}" for r in top.itertuples(index=False)]
-    method = "total Sobol index" if first.method == "sobol_st" else "SRRC²"
-    line = f"{head} ({method}): " + "; ".join(parts)
-    console.print(line, soft_wrap=True)
+    label = "total Sobol index" if method == "sobol_st" else "SRRC²"
+    console.print(f"{head} ({label}): " + "; ".join(parts), soft_wrap=True)

@@ -26,7 +26,7 @@ from simulator.report.inputs import ReportInputs
 from simulator.report.plots_base import display_name
 from simulator.report.plots_uncertainty import nominal_capacity, sample_distribution, sensitivity_bars
 from simulator.report.texts import text
-from simulator.report.uncertainty_files import UncertaintyStudy
+from simulator.report.uncertainty_files import UncertaintyStudy, unranked_reason
 
 __all__ = ["EXPLAIN_SHARE", "MAX_EXPLAIN", "explaining_inputs", "headline_groups", "uncertainty_section"]
 
@@ -234,18 +234,9 @@ def _group_label(inp: ReportInputs, group: dict[str, Any], lang: str, chart: boo
     return t("lbl.sure_of_pair", lang, kpi=name, where=where, pair=f"{scenario} {sign} {base}")
 
 
-def _unranked(method: str, rows: pd.DataFrame) -> str:
-    """Why a group has no indices: ``too_few`` samples for a rank regression on its inputs, ``flat`` (the
-    KPI is the same in every sample, or Sobol indices met a sample without a value), or ``""``."""
-    if not rows.share.isna().all():
-        return ""
-    too_few = method == "srrc" and int(rows.n_samples.iloc[0]) < srrc_min_samples(len(rows))
-    return "too_few" if too_few else "flat"
-
-
 def _explain_sentence(inp: ReportInputs, study: UncertaintyStudy, group: dict[str, Any], lang: str) -> Raw:
     method, rows = _group_rows(study, group)
-    why = _unranked(method, rows)
+    why = unranked_reason(method, rows)
     if why:
         values = {"what": _group_label(inp, group, lang), "inputs": len(rows), "n": int(rows.n_samples.iloc[0])}
         key = "msg.sure_not_ranked" if why == "too_few" else "msg.sure_flat"
@@ -291,7 +282,7 @@ def _sensitivity(inp: ReportInputs, study: UncertaintyStudy, lang: str) -> list[
     groups = [dict(g._asdict()) for g in headline_groups(study).itertuples(index=False)]
     parts = [_h(4, t("h.sure_matters", lang)), bullets([_explain_sentence(inp, study, g, lang) for g in groups])]
     headline = groups[0]
-    unranked = _unranked(*_group_rows(study, headline))
+    unranked = unranked_reason(*_group_rows(study, headline))
     caption = t("msg.sure_unranked" if unranked else "msg.sure_ranked", lang, what=_group_label(inp, headline, lang))
     parts += [para(caption, "note"), _ranked_table(inp, study, headline, lang)]
     if unranked:  # no bars to draw

@@ -28,9 +28,18 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.analysis.uncertainty import srrc_min_samples
 from simulator.scenario.errors import Issue, ScenarioError
 
-__all__ = ["UNCERTAINTY_COLUMNS", "UncertaintyStudy", "is_uncertainty", "load_uncertainty"]
+__all__ = [
+    "STUDY_KEY_KPI",
+    "UNCERTAINTY_COLUMNS",
+    "UncertaintyStudy",
+    "is_uncertainty",
+    "key_sensitivity",
+    "load_uncertainty",
+    "unranked_reason",
+]
 
 #: Every CSV file of an uncertainty folder and the columns the report reads from it.
 UNCERTAINTY_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -171,3 +180,34 @@ def load_uncertainty(folder: Path) -> UncertaintyStudy:
         tables["samples"],
         tables["sample_kpis"],
     )
+
+
+#: The KPI whose spread a study's summary explains first, per command (its difference or ratio when there is one).
+STUDY_KEY_KPI = {"run": "time_in_system_h_mean", "compare": "time_in_system_h_mean", "capacity": "capacity_per_day"}
+
+
+def key_sensitivity(sensitivity: pd.DataFrame, command: str) -> tuple[str, pd.DataFrame]:
+    """The key KPI of ``command`` and its inputs' rows of ``sensitivity.csv`` for the whole system.
+
+    SRRC or total Sobol rows; the paired difference or ratio when there is one, else the first
+    scenario's value. Empty rows when the study has none.
+    """
+    kpi = STUDY_KEY_KPI.get(command, "time_in_system_h_mean")
+    sens = sensitivity
+    sel = sens[sens.kpi.isin([kpi, "capacity_ratio"]) & (sens.scope == "all") & sens.method.isin(["srrc", "sobol_st"])]
+    if (sel.what != "value").any():
+        sel = sel[sel.what != "value"]
+    if sel.empty:
+        return kpi, sel
+    first = sel.iloc[0]
+    return str(first.kpi), sel[(sel.scenario == first.scenario) & (sel.kpi == first.kpi)]
+
+
+def unranked_reason(method: str, rows: pd.DataFrame) -> str:
+    """Why one KPI's ``rows`` of ``sensitivity.csv`` have no indices: ``too_few`` samples for a rank
+    regression on its inputs, ``flat`` (the KPI is the same in every sample, or Sobol indices met a
+    sample without a value), or ``""`` when they have indices."""
+    if not rows.share.isna().all():
+        return ""
+    too_few = method == "srrc" and int(rows.n_samples.iloc[0]) < srrc_min_samples(len(rows))
+    return "too_few" if too_few else "flat"
