@@ -172,8 +172,16 @@ def _scenario_download(page: Any) -> None:
 
 
 def _upload(page: Any, app: dict[str, Any]) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    _settled(page)  # a file set while the page is being redrawn can be lost
     page.locator("input[type='file']").set_input_files(str(app["small"]))
-    page.get_by_text("Scenario: small ·").wait_for(timeout=30_000)
+    try:
+        page.get_by_text("Scenario: small ·").wait_for(timeout=60_000)
+    except PlaywrightTimeout:
+        page.screenshot(path=str(ARTIFACTS / "upload-failed.png"), full_page=True)
+        shown = page.locator("[data-testid='stMain']").inner_text()[:1500]
+        raise AssertionError(f"the uploaded scenario was not shown; the page said:\n{shown}") from None
 
 
 def _short_run(page: Any, app: dict[str, Any]) -> None:

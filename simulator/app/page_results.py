@@ -109,21 +109,31 @@ def _downloads(folder: Path, lang: str) -> None:
         write_report([folder], report, lang=lang)
     if report.is_file():
         st.download_button(
-            t("app.results.report_html", lang), report.read_bytes(), file_name=report.name, key="report_html"
+            t("app.results.report_html", lang),
+            report.read_bytes(),
+            file_name=report.name,
+            key="report_html",
+            on_click="ignore",
         )
         pdf = report.with_suffix(".pdf")
         if find_browser() is None:
             st.caption(t("app.results.pdf_missing", lang))
         elif pdf.is_file():
             st.download_button(
-                t("app.results.report_pdf", lang), pdf.read_bytes(), file_name=pdf.name, key="report_pdf"
+                t("app.results.report_pdf", lang),
+                pdf.read_bytes(),
+                file_name=pdf.name,
+                key="report_pdf",
+                on_click="ignore",
             )
         elif st.button(t("app.results.report_pdf", lang) + " …", key="make_pdf"):
             print_pdf(report, pdf)
             st.rerun()
     files = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in _DOWNLOADS and "charts" not in p.parts]
     for i, p in enumerate(files[:40]):
-        st.download_button(str(p.relative_to(folder)), p.read_bytes(), file_name=p.name, key=f"file:{i}")
+        st.download_button(
+            str(p.relative_to(folder)), p.read_bytes(), file_name=p.name, key=f"file:{i}", on_click="ignore"
+        )
 
 
 def _open(config: Settings, lang: str) -> Path | None:

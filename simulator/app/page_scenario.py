@@ -124,7 +124,9 @@ def _edit(sc: Any, raw: Any, path: Path, config: Settings, lang: str) -> None:
     st.session_state["working_path"] = str(working)
     st.success(t("app.scenario.valid", lang))
     download = changed_yaml(path.name, name, changes, levers)
-    st.download_button(t("app.scenario.download", lang), download, file_name=f"{name}.yaml", key="download_yaml")
+    st.download_button(
+        t("app.scenario.download", lang), download, file_name=f"{name}.yaml", key="download_yaml", on_click="ignore"
+    )
     st.code(download, language="yaml")
 
 

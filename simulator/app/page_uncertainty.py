@@ -115,7 +115,11 @@ def _report(study: UncertaintyStudy, others: list[Path], root: Path, lang: str) 
         write_report([chosen, study.folder], report, lang=lang)
     if report.is_file():
         st.download_button(
-            t("app.results.report_html", lang), report.read_bytes(), file_name=report.name, key="unc_report"
+            t("app.results.report_html", lang),
+            report.read_bytes(),
+            file_name=report.name,
+            key="unc_report",
+            on_click="ignore",
         )
 
 
