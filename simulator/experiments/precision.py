@@ -8,7 +8,7 @@ on its capacity), or when ``max_replications`` is reached (``reached`` is then f
 
 The **batch rule**: the first batch is the scenario's ``run.replications`` (at least 2). Each
 later batch brings the total to the largest count any unit still needs by
-:func:`simulator.analysis.fitting.replications_needed` on the replications run so far (Law
+:func:`simulator.analysis.output_analysis.replications_needed` on the replications run so far (Law
 §9.4.1: the smallest *n* with ``t(n-1) s / sqrt(n) <= relative / (1 + relative) |mean|``), at
 least one more than run so far and never beyond ``max_replications``. A unit with fewer than two
 values of the KPI doubles the count.
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analysis.fitting import replications_needed
+from simulator.analysis.output_analysis import replications_needed
 from simulator.analysis.stats import t_interval
 from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.capacity import CapacityResult, Target, parse_target

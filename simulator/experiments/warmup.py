@@ -11,7 +11,7 @@ the run has fewer.
 
 The series is the hourly mean number of trucks in the whole system (the sum of the gates'
 ``in_system`` levels), averaged over the pilot's replications. MSER-5
-(:func:`simulator.analysis.fitting.mser`, batches of 5 hours) searches the first half of the
+(:func:`simulator.analysis.output_analysis.mser`, batches of 5 hours) searches the first half of the
 run, as usual: MSER's statistic divides by the square of the batches kept, so with only a few
 batches left it finds spurious minima (searched up to three quarters from the start, a
 stationary M/M/1 at rho = 0.85 over 14 days was cut at 9.6 days in one of 12 seeds). When the
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.analysis.fitting import mser
+from simulator.analysis.output_analysis import mser
 from simulator.experiments.cache import ReplicationCache
 from simulator.experiments.executors import Executor, make_executor
 from simulator.experiments.replication import ReplicationResult, replication_tasks, run_tasks
