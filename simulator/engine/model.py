@@ -2,11 +2,12 @@
 
 A :class:`Model` is built fresh for every replication from a frozen :class:`Scenario`;
 all runtime state lives here, none on the scenario. The truck's journey reads top to
-bottom in :meth:`Model._truck`: it may be diverted on arrival, then for each step of its
-route it either takes a yard slot (keeping it until the next yard or the exit) or waits
-for a server, for opening hours and under caps, and is served. Arrivals and every per-truck
-random draw are made a block of trucks at a time as the run goes (:mod:`.arrivals`,
-:mod:`.draws`), from named streams, so they do not depend on the block size.
+bottom in the ``truck`` process built by :meth:`Model._make_truck`: it may be diverted on
+arrival, then for each step of its route it either takes a yard slot (keeping it until the
+next yard or the exit) or waits for a server, for opening hours and under caps, and is
+served. Arrivals and every per-truck random draw are made a block of trucks at a time as the
+run goes (:mod:`.blocks`, :mod:`.arrivals`, :mod:`.draws`), from named streams, so they do
+not depend on the block size.
 
 What happens is appended to an :class:`~simulator.engine.eventlog.EventBuffer` and handed to
 the observers one simulated week at a time; :func:`simulate` collects it into a
@@ -18,18 +19,17 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from simulator.engine.arrivals import BLOCK, ArrivalStream, class_rates, draw_classes
-from simulator.engine.calendar_rules import season_factors
+from simulator.engine.arrivals import BLOCK
+from simulator.engine.blocks import FlowSource, TruckBlock, build_diversion
 from simulator.engine.demand import DemandState, has_demand
-from simulator.engine.draws import FlowDrawer, FlowDraws, Step
+from simulator.engine.draws import Step
 from simulator.engine.eventlog import WINDOW_MIN, Collector, EventBuffer, Observer, WindowEvents
-from simulator.engine.fees import draw_vehicles, truck_fees
+from simulator.engine.fees import truck_fees
 from simulator.engine.output import RunLayout, RunOutput, layout_of
 from simulator.engine.plant import Plant, build_plant
 from simulator.engine.streams import RandomStreams
@@ -38,98 +38,6 @@ from simulator.scenario.models import Scenario
 __all__ = ["WINDOW_MIN", "Model", "RunOutput", "simulate"]
 
 Progress = Callable[[float, float], None]
-
-
-@dataclass
-class _Diversion:
-    yard: Any
-    share: float
-    when_full: bool
-    above: int | None
-    travel: float
-    target: int
-    drawer: FlowDrawer
-    u_gen: np.random.Generator
-
-    def triggered(self) -> bool:
-        yard = self.yard
-        full = self.when_full and yard.busy >= yard.servers
-        return full or (self.above is not None and len(yard.queue) > self.above)
-
-
-class _Block:
-    """The next trucks of one flow: arrival times, classes, vehicles and every draw."""
-
-    __slots__ = (
-        "channel",
-        "cls",
-        "cls_np",
-        "div",
-        "div_u",
-        "draws",
-        "flow",
-        "patience",
-        "serial",
-        "times",
-        "times_np",
-        "vehicle_np",
-    )
-
-    def __init__(
-        self, serial: int, flow: int, times: np.ndarray, cls: np.ndarray, vehicle: np.ndarray, draws: FlowDraws
-    ) -> None:
-        self.serial = serial
-        self.flow = flow
-        self.times_np = times
-        self.times = times.tolist()
-        self.cls_np = cls
-        self.cls = cls.tolist()
-        self.vehicle_np = vehicle
-        self.draws = draws
-        self.channel = draws.channel
-        self.div: FlowDraws | None = None
-        self.div_u: list[float] = []
-        self.patience: list[float] | None = None  # minutes from arrival (reacting demand)
-
-
-class _Flow:
-    """One flow's arrival stream and drawers, drawn a block at a time."""
-
-    def __init__(self, model: Model, gname: str, fname: str) -> None:
-        sc = model.scenario
-        gate = sc.gates[gname]
-        flow = gate.flows[fname]
-        self.key = key = f"{gname}:{fname}"
-        shift = gate.offset(sc.run) - sc.run.utc_offset_h
-        self.rates = class_rates(
-            flow, sc.run, model.class_names, season_factors(sc, gname, flow.direction, shift), shift
-        )
-        streams = model.streams
-        self.arrivals = ArrivalStream(self.rates.sum(axis=1), streams.get(f"arrivals:{key}"), model.multiplier)
-        self.class_gen = streams.get(f"class:{key}")
-        self.vehicle_gen = streams.get(f"vehicle:{key}")
-        self.drawer = FlowDrawer(gate, gname, flow, key, model.class_names, streams, model.plant.lookup(gname))
-        self.fees = sc.fees
-        self.classes = model.class_names
-        self.diversion: _Diversion | None = None
-        self.demand = model.demand
-
-    def next_block(self, serial: int, flow: int) -> _Block | None:
-        """The next block of trucks, or None when the flow has no more arrivals."""
-        times = self.arrivals.next_block()
-        if not len(times):
-            return None
-        n = len(times)
-        cls = draw_classes(times, self.rates, self.class_gen.random(n))
-        vehicle = draw_vehicles(self.fees, self.classes, cls, self.vehicle_gen.random(n))
-        block = _Block(serial, flow, times, cls, vehicle, self.drawer.block(cls))
-        div = self.diversion
-        if div is not None:
-            block.div = div.drawer.block(cls)
-            block.div_u = div.u_gen.random(n).tolist()
-        if self.demand is not None:
-            block.patience = self.demand.patience_block(flow, cls)
-        return block
 
 
 class Model:
@@ -165,9 +73,9 @@ class Model:
             self.demand = DemandState(scenario, self.flow_keys, self.streams, self.plant, self.env, self.buffer)
             self.demand.send = self._send
         self.layout: RunLayout = layout_of(scenario, self.plant, self.flow_keys, replication)
-        self.flows = [_Flow(self, g, f) for g, f in self.flow_keys]
+        self.flows = [FlowSource(self, g, f) for g, f in self.flow_keys]
         for fi, (g, f) in enumerate(self.flow_keys):
-            self.flows[fi].diversion = self._diversion(g, f)
+            self.flows[fi].diversion = build_diversion(self, g, f)
         self.diversions = [flow.diversion for flow in self.flows]
         names = ("open_truck", "open_stage", "open_t", "start_row", "start_t", "end_row", "end_t")
         self._log = tuple(self.buffer.appender(n) for n in names)
@@ -179,44 +87,11 @@ class Model:
         self._next_row = itertools.count().__next__
         self._next_tid = itertools.count().__next__
         self._truck = self._make_truck()
-        self._blocks: dict[int, _Block] = {}  # blocks whose arrivals are not all handed over yet
-        self._current: list[_Block | None] = []
+        self._blocks: dict[int, TruckBlock] = {}  # blocks whose arrivals are not all handed over yet
+        self._current: list[TruckBlock | None] = []
         self._scheduled: set[int] = set()
 
-    def _diversion(self, gname: str, fname: str) -> _Diversion | None:
-        sc = self.scenario
-        spec = sc.gates[gname].diversion
-        if spec is None:
-            return None
-        flow = sc.gates[gname].flows[fname]
-        if flow.route[0] not in sc.gates[gname].yards:
-            return None  # only trucks that queue for a yard on the road can be turned away
-        target_flow = next(f for f, fl in sc.gates[spec.to].flows.items() if fl.direction == flow.direction)
-        target = self.flow_keys.index((spec.to, target_flow))
-        key = f"divert:{gname}:{fname}"
-        target_gate = sc.gates[spec.to]
-        drawer = FlowDrawer(
-            target_gate,
-            spec.to,
-            target_gate.flows[target_flow],
-            key,
-            self.class_names,
-            self.streams,
-            self.plant.lookup(spec.to),
-        )
-        yard = self.plant.lookup(gname)(flow.route[0])
-        return _Diversion(
-            yard,
-            spec.share,
-            spec.when_yard_full,
-            spec.road_queue_above,
-            spec.travel_min,
-            target,
-            drawer,
-            self.streams.get(key),
-        )
-
-    def _next_block(self, fi: int) -> _Block | None:
+    def _next_block(self, fi: int) -> TruckBlock | None:
         serial = self._serial
         self._serial += 1
         block = self.flows[fi].next_block(serial, fi)
@@ -224,10 +99,10 @@ class Model:
             self._blocks[serial] = block
         return block
 
-    def _due(self, until: float) -> tuple[list[float], list[int], list[int], list[_Block]]:
+    def _due(self, until: float) -> tuple[list[float], list[int], list[int], list[TruckBlock]]:
         """The arrivals of every flow before ``until``, merged in time order (ties: flow order)."""
         times, refs, owners = [], [], []
-        blocks: list[_Block] = []
+        blocks: list[TruckBlock] = []
         for fi in range(len(self.flows)):
             block = self._current[fi]
             while block is not None:
@@ -274,13 +149,13 @@ class Model:
                 a_t(env._now)  # the clock's value, so a truck's first queue time equals its arrival exactly
                 process(truck(next_tid(), block.flow, j, block))
 
-    def _send(self, block: _Block, j: int) -> None:
+    def _send(self, block: TruckBlock, j: int) -> None:
         """Send truck ``j`` of ``block`` now: a deferred or held truck of reacting demand."""
         self.buffer.appender("arrive_ref")(block.serial * BLOCK + j)
         self.buffer.appender("arrive_t")(self.env._now)
         self.env.process(self._truck(self._next_tid(), block.flow, j, block))
 
-    def _make_truck(self) -> Callable[[int, int, int, _Block], Generator[simpy.Event, Any, None]]:
+    def _make_truck(self) -> Callable[[int, int, int, TruckBlock], Generator[simpy.Event, Any, None]]:
         """The truck process, with everything its hot loop uses bound as local names of a closure.
 
         ``env._now`` is SimPy's clock read directly: the ``now`` property costs a call per read,
@@ -297,7 +172,7 @@ class Model:
         demand = self.demand
         gate_of = self.layout.flow_gate.tolist()
 
-        def truck(tid: int, fi: int, j: int, block: _Block) -> Generator[simpy.Event, Any, None]:
+        def truck(tid: int, fi: int, j: int, block: TruckBlock) -> Generator[simpy.Event, Any, None]:
             ci = block.cls[j]
             route: Sequence[Step] = block.draws.routes[ci]
             div = diversions[fi]
