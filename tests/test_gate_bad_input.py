@@ -213,6 +213,53 @@ CASES = [
         "gate 'hn' has no scanners to scan red trucks",
     ),
     (
+        "lab_outage_with_a_cap",
+        (
+            "      cap_per_day: 20\n",
+            "      cap_per_day: 20\n      stages: [cn]\n      lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}\n",
+        ),
+        "lab_hold: {",
+        "calendar.disruptions.0.lab_hold",
+        "a lab_hold disruption changes lab holds only: give the closure or cap as another disruption",
+    ),
+    (
+        "lab_outage_without_stages",
+        ("      cap_per_day: 20\n", "      lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}\n"),
+        "- name: cn_cut",
+        "calendar.disruptions.0.stages",
+        "a lab_hold disruption names the quarantine stages it applies to",
+    ),
+    (
+        "lab_outage_on_customs",
+        (
+            "      cap_per_day: 20\n",
+            "      stages: [cn, customs]\n      lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}\n",
+        ),
+        "stages: [cn, customs]",
+        "calendar.disruptions.0.stages.1",
+        "'customs' is a customs or hand-over stage: a lab hold belongs on quarantine",
+    ),
+    (
+        "lab_outage_unknown_class",
+        (
+            "      cap_per_day: 20\n",
+            "      stages: [cn]\n      lab_hold:\n        probability: 0\n        probability_by_class: {rice: 1}\n        time: {dist: exponential, mean_min: 60}\n",
+        ),
+        "probability_by_class: {rice",
+        "calendar.disruptions.0.lab_hold.probability_by_class.rice",
+        "unknown cargo class 'rice' (known: fruit, general)",
+    ),
+    (
+        "lab_outage_probability_above_1",
+        (
+            "      cap_per_day: 20\n",
+            "      stages: [cn]\n      lab_hold: {probability: 1.5, time: {dist: exponential, mean_min: 60}}\n",
+        ),
+        "lab_hold: {",
+        "calendar.disruptions.0.lab_hold.probability",
+        "must be a number <= 1, got 1.5",
+    ),
+    (
         "diversion_unknown_gate",
         ("      to: tt\n", "      to: dong_dang\n"),
         "to: dong_dang",

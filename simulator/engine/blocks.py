@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.engine.arrivals import ArrivalStream, class_rates, draw_classes
-from simulator.engine.calendar_rules import season_factors
-from simulator.engine.draws import FlowDrawer, FlowDraws
+from simulator.engine.calendar_rules import lab_outages, season_factors
+from simulator.engine.draws import FlowDrawer, FlowDraws, LabRules
 from simulator.engine.fees import draw_vehicles
 
 if TYPE_CHECKING:
     from simulator.engine.model import Model
 
-__all__ = ["Diversion", "FlowSource", "TruckBlock", "build_diversion"]
+__all__ = ["Diversion", "FlowSource", "TruckBlock", "build_diversion", "lab_rules"]
 
 
 @dataclass
@@ -94,7 +94,8 @@ class FlowSource:
         self.arrivals = ArrivalStream(self.rates.sum(axis=1), streams.get(f"arrivals:{key}"), model.multiplier)
         self.class_gen = streams.get(f"class:{key}")
         self.vehicle_gen = streams.get(f"vehicle:{key}")
-        self.drawer = FlowDrawer(gate, gname, flow, key, model.class_names, streams, model.plant.lookup(gname))
+        lookup = model.plant.lookup(gname)
+        self.drawer = FlowDrawer(gate, gname, flow, key, model.class_names, streams, lookup, lab_rules(model, gname))
         self.fees = sc.fees
         self.classes = model.class_names
         self.diversion: Diversion | None = None
@@ -139,6 +140,7 @@ def build_diversion(model: Model, gname: str, fname: str) -> Diversion | None:
         model.class_names,
         model.streams,
         model.plant.lookup(spec.to),
+        lab_rules(model, spec.to),
     )
     yard = model.plant.lookup(gname)(flow.route[0])
     return Diversion(
@@ -151,3 +153,13 @@ def build_diversion(model: Model, gname: str, fname: str) -> Diversion | None:
         drawer,
         model.streams.get(key),
     )
+
+
+def lab_rules(model: Model, gname: str) -> LabRules | None:
+    """Gate ``gname``'s dated lab-hold rules by stage, read on the model's clock; None when it has none."""
+    sc = model.scenario
+    outages = {s: found for s in sc.gates[gname].stages if (found := lab_outages(sc, gname, s))}
+    if not outages:
+        return None
+    env = model.env
+    return LabRules(outages, lambda: env.now)

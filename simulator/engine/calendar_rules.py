@@ -15,9 +15,19 @@ import numpy as np
 
 from simulator.scenario.calendar import moment
 from simulator.scenario.models import Scenario
+from simulator.scenario.stage import LabHold
 from simulator.scenario.types import WEEKDAYS
 
-__all__ = ["CapTable", "cap_table", "closure_spans", "disruption_events", "season_factors", "to_model_minutes"]
+__all__ = [
+    "CapTable",
+    "LabOutage",
+    "cap_table",
+    "closure_spans",
+    "disruption_events",
+    "lab_outages",
+    "season_factors",
+    "to_model_minutes",
+]
 
 DAY = 1440.0
 
@@ -102,6 +112,29 @@ def disruption_events(sc: Scenario) -> tuple[tuple[str, int, float, float], ...]
     return tuple(sorted(events, key=lambda e: (e[2], e[1], e[0])))
 
 
+@dataclass(frozen=True)
+class LabOutage:
+    """A dated lab-hold rule at one stage: ``calendar.disruptions[index]``, from ``start_min`` to ``end_min``."""
+
+    index: int
+    start_min: float
+    end_min: float
+    hold: LabHold
+
+
+def lab_outages(sc: Scenario, gate: str, stage: str) -> tuple[LabOutage, ...]:
+    """The lab-hold disruptions of one stage, in calendar order, on the stage's local clock."""
+    spec = sc.gates[gate].stages[stage]
+    offset = spec.utc_offset_h if spec.utc_offset_h is not None else sc.gates[gate].offset(sc.run)
+    found = []
+    for i, dis in enumerate(sc.calendar.disruptions):
+        if dis.lab_hold is not None and dis.gate == gate and stage in dis.stages:
+            lo = to_model_minutes(sc, moment(dis.start, end=False), offset)
+            hi = to_model_minutes(sc, moment(dis.end, end=True), offset)
+            found.append(LabOutage(i, lo, hi, dis.lab_hold))
+    return tuple(found)
+
+
 def _weekday_spans(
     sc: Scenario, first: dt.datetime, last: dt.datetime, weekdays: Sequence[str], offset_h: float
 ) -> list[tuple[float, float]]:
@@ -155,7 +188,10 @@ def cap_table(sc: Scenario, gate: str, stage: str, side: str, offset_h: float) -
     cuts = [
         d
         for d in sc.calendar.disruptions
-        if d.gate == gate and _applies(side, d.side) and (not d.stages or stage in d.stages) and not d.closed
+        if d.gate == gate
+        and _applies(side, d.side)
+        and (not d.stages or stage in d.stages)
+        and (d.cap_per_day is not None or d.cap_per_hour is not None)
     ]
     if spec.cap_per_day is None and spec.cap_per_hour is None and not cuts:
         return None

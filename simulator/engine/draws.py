@@ -15,21 +15,60 @@ memory they take does not grow with the horizon.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from simulator.engine.calendar_rules import LabOutage
 from simulator.engine.resource import Resource
 from simulator.engine.streams import RandomStreams
 from simulator.scenario.models import Flow, Gate, Stage
 from simulator.scenario.types import CHANNELS, MODES
 
-__all__ = ["FlowDrawer", "FlowDraws", "Step", "draw_flow", "pick"]
+__all__ = ["ByDate", "FlowDrawer", "FlowDraws", "LabRules", "Step", "draw_flow", "pick"]
+
+
+class ByDate:
+    """A per-truck list read at the moment of use: ``alternatives[k]`` within ``spans[k]``, else ``normal``.
+
+    The lab step of a stage with dated lab-hold rules: whether a truck is held, and for how
+    long, depends on when it leaves the stage (the first span that holds the moment wins).
+    """
+
+    __slots__ = ("alternatives", "normal", "now", "spans")
+
+    def __init__(
+        self,
+        normal: list[Any],
+        alternatives: list[list[Any]],
+        spans: Sequence[tuple[float, float]],
+        now: Callable[[], float],
+    ) -> None:
+        self.normal, self.alternatives, self.spans, self.now = normal, alternatives, tuple(spans), now
+
+    def __getitem__(self, j: int) -> Any:
+        t = self.now()
+        for (lo, hi), alt in zip(self.spans, self.alternatives):
+            if lo <= t < hi:
+                return alt[j]
+        return self.normal[j]
+
+    def __len__(self) -> int:
+        return len(self.normal)
+
+
+@dataclass(frozen=True)
+class LabRules:
+    """A gate's dated lab-hold rules by stage name, and the model clock they are read on."""
+
+    outages: Mapping[str, tuple[LabOutage, ...]]
+    now: Callable[[], float]
+
 
 # (resource, service time per truck or None, visit flag per truck or None, is a yard)
-Step = tuple[Resource, list[float] | None, list[bool] | None, bool]
+Step = tuple[Resource, list[float] | ByDate | None, list[bool] | ByDate | None, bool]
 Lookup = Callable[[str], Resource]
 
 
@@ -87,6 +126,8 @@ class FlowDrawer:
         The replication's streams.
     lookup : callable
         Resource of the gate by local name (``"customs"``, ``"scanners"``, ``"handover.crane_lift"``).
+    lab : LabRules, optional
+        The gate's dated lab-hold rules (``calendar.disruptions`` with ``lab_hold``).
     """
 
     def __init__(
@@ -98,9 +139,10 @@ class FlowDrawer:
         classes: Sequence[str],
         streams: RandomStreams,
         lookup: Lookup,
+        lab: LabRules | None = None,
     ) -> None:
         self.gate, self.gname, self.flow, self.key = gate, gname, flow, key
-        self.classes, self.streams, self.lookup = classes, streams, lookup
+        self.classes, self.streams, self.lookup, self.lab = classes, streams, lookup, lab
         self._gens: dict[str, np.random.Generator] = {}
         self.cls = np.empty(0, np.int16)
         self.n = 0
@@ -144,13 +186,37 @@ class FlowDrawer:
             return self.customs(stage, sname, visit, u)
         service = _ppf_by(lambda c: stage.service_for(self.classes[c]), u, self.cls)
         steps: list[Step] = [(self.lookup(sname), service.tolist(), _as_visits(visit), False)]
-        if stage.lab_hold is not None:
-            hold = stage.lab_hold
-            probs = np.array([hold.probability_for(c) for c in self.classes])
-            held = visit & (self.uniform("lab", sname) < probs[self.cls])
-            times = hold.time.ppf(self.uniform("lab_time", sname))
-            steps.append((self.lookup(f"{sname}.lab"), times.tolist(), held.tolist(), False))
+        outages = self.lab.outages.get(sname, ()) if self.lab is not None else ()
+        if stage.lab_hold is not None or outages:
+            steps.append(self.lab_step(stage, sname, visit, outages))
         return steps
+
+    def holds(self, hold: Any, kind: str, sname: str, visit: np.ndarray) -> tuple[list[bool], list[float]]:
+        """Which visiting trucks ``hold`` keeps for lab results, and for how long (streams ``kind``)."""
+        probs = np.array([hold.probability_for(c) for c in self.classes])
+        held = visit & (self.uniform(kind, sname) < probs[self.cls])
+        times = hold.time.ppf(self.uniform(f"{kind}_time", sname))
+        return held.tolist(), times.tolist()
+
+    def lab_step(self, stage: Stage, sname: str, visit: np.ndarray, outages: Sequence[LabOutage]) -> Step:
+        """The wait for lab results after ``stage``: its own rule, or a dated rule when one covers the moment."""
+        if stage.lab_hold is not None:
+            held, times = self.holds(stage.lab_hold, "lab", sname, visit)
+        else:
+            held, times = [False] * self.n, [0.0] * self.n
+        resource = self.lookup(f"{sname}.lab")
+        if not outages:
+            return (resource, times, held, False)
+        assert self.lab is not None
+        alt = [self.holds(o.hold, f"lab@{o.index}", sname, visit) for o in outages]
+        spans = [(o.start_min, o.end_min) for o in outages]
+        now = self.lab.now
+        return (
+            resource,
+            ByDate(times, [a[1] for a in alt], spans, now),
+            ByDate(held, [a[0] for a in alt], spans, now),
+            False,
+        )
 
     def customs(self, stage: Stage, sname: str, visit: np.ndarray, u: np.ndarray) -> list[Step]:
         ch = stage.channels

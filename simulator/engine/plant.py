@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.engine.calendar_rules import cap_table
+from simulator.engine.calendar_rules import cap_table, lab_outages
 from simulator.engine.hours import resource_schedule
 from simulator.engine.resource import UNLIMITED, CapCounter, Resource
 from simulator.scenario.models import Gate, Scenario, Stage
@@ -68,7 +68,7 @@ def _add_stage(plant: Plant, sc: Scenario, gname: str, gate: Gate, sname: str, s
     sched = resource_schedule(sc, gname, sname, stage.side, offset, stage.hours, stage.closed_weekdays)
     assert stage.servers is not None
     plant.add(gname, sname, (stage.servers, sched, caps), "service", milestone)
-    if stage.lab_hold is not None:
+    if stage.lab_hold is not None or lab_outages(sc, gname, sname):
         plant.add(gname, f"{sname}.lab", (UNLIMITED, None, None), "lab", milestone)
 
 

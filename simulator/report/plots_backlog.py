@@ -31,6 +31,8 @@ def _span_label(span: CalendarSpan, lang: str) -> str:
         effects.append(t("chart.cap.day", lang, n=fmt_number(span.cap_per_day, lang, 0)))
     if span.cap_per_hour is not None:
         effects.append(t("chart.cap.hour", lang, n=fmt_number(span.cap_per_hour, lang, 0)))
+    if span.lab_hold:
+        effects.append(t("chart.disruption.lab_hold", lang))
     effect = ", ".join(effects)
     if name:
         return t("chart.disruption", lang, name=name, effect=effect)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
 
+from simulator.scenario.stage import LabHold
 from simulator.scenario.types import (
     ClockTime,
     CrossCheckError,
@@ -116,7 +117,12 @@ class Closure(Frozen):
 
 
 class Disruption(Frozen):
-    """A closure or a changed cap at one gate and side over a date range."""
+    """A closure, a changed cap or a changed lab-hold rule at one gate and side over a date range.
+
+    With ``lab_hold``, a truck whose service at one of ``stages`` (quarantine stages) ends within
+    the range is held for lab results under this rule instead of the stage's own (a testing
+    outage or a new testing rule); the first such disruption that covers the moment applies.
+    """
 
     name: Text = ""
     name_vi: Text = Field("", description="Vietnamese name (report legends)")
@@ -130,12 +136,22 @@ class Disruption(Frozen):
     closed: bool = Field(False, description="no service at all over the range")
     cap_per_day: StrictInt | None = Field(None, ge=0, description="trucks started per local day over the range")
     cap_per_hour: StrictInt | None = Field(None, ge=0, description="trucks started per local hour over the range")
+    lab_hold: LabHold | None = Field(
+        None, description="lab holds at these quarantine stages over the range, instead of the stage's own"
+    )
 
     @model_validator(mode="after")
     def _effect(self) -> Disruption:
         problems = _ordered(self.start, self.end)
-        if not self.closed and self.cap_per_day is None and self.cap_per_hour is None:
-            problems.append((("closed",), "a disruption needs closed: true, cap_per_day or cap_per_hour"))
+        caps = self.cap_per_day is not None or self.cap_per_hour is not None
+        if self.lab_hold is not None:
+            if self.closed or caps:
+                msg = "a lab_hold disruption changes lab holds only: give the closure or cap as another disruption"
+                problems.append((("lab_hold",), msg))
+            if not self.stages:
+                problems.append((("stages",), "a lab_hold disruption names the quarantine stages it applies to"))
+        elif not self.closed and not caps:
+            problems.append((("closed",), "a disruption needs closed: true, cap_per_day, cap_per_hour or lab_hold"))
         if problems:
             raise CrossCheckError(problems)
         return self

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from simulator.scenario.calendar import moment
+from simulator.scenario.calendar import Disruption, moment
 
 if TYPE_CHECKING:
     from simulator.scenario.models import Flow, Gate, Scenario
@@ -188,9 +188,22 @@ def _check_calendar(sc: Scenario, classes: set[str]) -> Iterator[Problem]:
             yield (*path, "gate"), f"unknown gate '{dis.gate}' (gates: {', '.join(sorted(gates))})"
         else:
             yield from _unknown(dis.stages, set(sc.gates[dis.gate].stages), (*path, "stages"), "stage")
+            yield from _lab_outage(sc, dis, path, classes)
         if moment(dis.end, end=True) <= first or moment(dis.start, end=False) >= last:
             span = f"{sc.run.start_date} to {sc.run.end_date}"
             yield (*path, "start"), f"{dis.start} to {dis.end} is outside the run ({span})"
+
+
+def _lab_outage(sc: Scenario, dis: Disruption, path: tuple[str | int, ...], classes: set[str]) -> Iterator[Problem]:
+    if dis.lab_hold is None:
+        return
+    stages = sc.gates[dis.gate].stages
+    for j, name in enumerate(dis.stages):
+        stage = stages.get(name)
+        if stage is not None and (stage.modes is not None or stage.channels is not None):
+            yield (*path, "stages", j), f"'{name}' is a customs or hand-over stage: a lab hold belongs on quarantine"
+    by_class = dis.lab_hold.probability_by_class
+    yield from _unknown(by_class, classes, (*path, "lab_hold", "probability_by_class"), "cargo class")
 
 
 def _check_fees(sc: Scenario, classes: set[str]) -> Iterator[Problem]:

@@ -40,6 +40,7 @@ class CalendarSpan:
     cap_per_hour: int | None
     start_h: float
     end_h: float
+    lab_hold: bool = False  # a disruption that changes the lab-hold rule of its stages
 
 
 def _when(value: Any) -> dt.date | dt.datetime:
@@ -117,7 +118,8 @@ def calendar_spans(scenario: Mapping[str, Any], gate: str) -> list[CalendarSpan]
 
     Closures: dated ones (``start``/``end``) cover their range, weekday ones every such local
     day (within the range if one is given); ``side`` picks the resources. Disruptions: closed
-    or capped, at their gate, side and ``stages``. Spans are clipped to the run.
+    or capped, at their gate, side and ``stages``; lab-hold ones at their ``stages`` whatever the
+    side. Spans are clipped to the run.
     """
     run = scenario.get("run", {})
     start_date = _when(run.get("start_date", "2024-08-01"))
@@ -147,6 +149,7 @@ def calendar_spans(scenario: Mapping[str, Any], gate: str) -> list[CalendarSpan]
                     entry.get("cap_per_hour"),
                     lo,
                     hi,
+                    entry.get("lab_hold") is not None,
                 )
             )
 
@@ -165,7 +168,7 @@ def calendar_spans(scenario: Mapping[str, Any], gate: str) -> list[CalendarSpan]
     for i, dis in enumerate(calendar.get("disruptions") or []):
         if dis.get("gate") != gate:
             continue
-        side = dis.get("side") or "partner"
+        side = "both" if dis.get("lab_hold") is not None else dis.get("side") or "partner"  # lab holds: its stages
         stages = dis.get("stages") or []
         clocks = _clocks(scenario, gate, side, stages, scanners=bool(dis.get("closed")))
         first, last = moment(_when(dis["start"]), end=False), moment(_when(dis["end"]), end=True)
