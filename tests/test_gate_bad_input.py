@@ -105,6 +105,9 @@ fees:
     fruit: 500
 """
 
+# a lab-hold rule for the disruption cases
+LAB_HOLD = "lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}"
+
 # (case id, (old text, new text), marker on the offending key's line, key path, message)
 CASES = [
     (
@@ -216,7 +219,7 @@ CASES = [
         "lab_outage_with_a_cap",
         (
             "      cap_per_day: 20\n",
-            "      cap_per_day: 20\n      stages: [cn]\n      lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}\n",
+            "      cap_per_day: 20\n      stages: [cn]\n      " + LAB_HOLD + "\n",
         ),
         "lab_hold: {",
         "calendar.disruptions.0.lab_hold",
@@ -224,7 +227,7 @@ CASES = [
     ),
     (
         "lab_outage_without_stages",
-        ("      cap_per_day: 20\n", "      lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}\n"),
+        ("      cap_per_day: 20\n", "      " + LAB_HOLD + "\n"),
         "- name: cn_cut",
         "calendar.disruptions.0.stages",
         "a lab_hold disruption names the quarantine stages it applies to",
@@ -233,7 +236,7 @@ CASES = [
         "lab_outage_on_customs",
         (
             "      cap_per_day: 20\n",
-            "      stages: [cn, customs]\n      lab_hold: {probability: 1, time: {dist: exponential, mean_min: 60}}\n",
+            "      stages: [cn, customs]\n      " + LAB_HOLD + "\n",
         ),
         "stages: [cn, customs]",
         "calendar.disruptions.0.stages.1",
@@ -243,7 +246,10 @@ CASES = [
         "lab_outage_unknown_class",
         (
             "      cap_per_day: 20\n",
-            "      stages: [cn]\n      lab_hold:\n        probability: 0\n        probability_by_class: {rice: 1}\n        time: {dist: exponential, mean_min: 60}\n",
+            (
+                "      stages: [cn]\n      lab_hold:\n        probability: 0\n"
+                "        probability_by_class: {rice: 1}\n        time: {dist: exponential, mean_min: 60}\n"
+            ),
         ),
         "probability_by_class: {rice",
         "calendar.disruptions.0.lab_hold.probability_by_class.rice",
