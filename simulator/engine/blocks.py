@@ -95,7 +95,7 @@ class FlowSource:
         self.class_gen = streams.get(f"class:{key}")
         self.vehicle_gen = streams.get(f"vehicle:{key}")
         lookup = model.plant.lookup(gname)
-        self.drawer = FlowDrawer(gate, gname, flow, key, model.class_names, streams, lookup, lab_rules(model, gname))
+        self.drawer = FlowDrawer(gate, gname, flow, key, model.class_names, streams, lookup, model.lab[gname])
         self.fees = sc.fees
         self.classes = model.class_names
         self.diversion: Diversion | None = None
@@ -140,7 +140,7 @@ def build_diversion(model: Model, gname: str, fname: str) -> Diversion | None:
         model.class_names,
         model.streams,
         model.plant.lookup(spec.to),
-        lab_rules(model, spec.to),
+        model.lab[spec.to],
     )
     yard = model.plant.lookup(gname)(flow.route[0])
     return Diversion(

@@ -124,8 +124,7 @@ class LabOutage:
 
 def lab_outages(sc: Scenario, gate: str, stage: str) -> tuple[LabOutage, ...]:
     """The lab-hold disruptions of one stage, in calendar order, on the stage's local clock."""
-    spec = sc.gates[gate].stages[stage]
-    offset = spec.utc_offset_h if spec.utc_offset_h is not None else sc.gates[gate].offset(sc.run)
+    offset = sc.gates[gate].stage_offset(stage, sc.run)
     found = []
     for i, dis in enumerate(sc.calendar.disruptions):
         if dis.lab_hold is not None and dis.gate == gate and stage in dis.stages:

@@ -25,6 +25,7 @@ from simulator.engine.calendar_rules import LabOutage
 from simulator.engine.resource import Resource
 from simulator.engine.streams import RandomStreams
 from simulator.scenario.models import Flow, Gate, Stage
+from simulator.scenario.stage import LabHold
 from simulator.scenario.types import CHANNELS, MODES
 
 __all__ = ["ByDate", "FlowDrawer", "FlowDraws", "LabRules", "Step", "draw_flow", "pick"]
@@ -191,7 +192,7 @@ class FlowDrawer:
             steps.append(self.lab_step(stage, sname, visit, outages))
         return steps
 
-    def holds(self, hold: Any, kind: str, sname: str, visit: np.ndarray) -> tuple[list[bool], list[float]]:
+    def holds(self, hold: LabHold, kind: str, sname: str, visit: np.ndarray) -> tuple[list[bool], list[float]]:
         """Which visiting trucks ``hold`` keeps for lab results, and for how long (streams ``kind``)."""
         probs = np.array([hold.probability_for(c) for c in self.classes])
         held = visit & (self.uniform(kind, sname) < probs[self.cls])

@@ -61,7 +61,7 @@ def stage_schedules(sc: Scenario) -> dict[str, OpenSchedule | None]:
     out: dict[str, OpenSchedule | None] = {}
     for gname, gate in sc.gates.items():
         for sname, stage in gate.stages.items():
-            offset = stage.utc_offset_h if stage.utc_offset_h is not None else gate.offset(sc.run)
+            offset = gate.stage_offset(sname, sc.run)
             args = (sc, gname, sname, stage.side, offset)
             if stage.modes is None:
                 out[f"{gname}.{sname}"] = resource_schedule(*args, stage.hours, stage.closed_weekdays)

@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from simulator.engine.arrivals import BLOCK
-from simulator.engine.blocks import FlowSource, TruckBlock, build_diversion
+from simulator.engine.blocks import FlowSource, TruckBlock, build_diversion, lab_rules
 from simulator.engine.demand import DemandState, has_demand
 from simulator.engine.draws import Step
 from simulator.engine.eventlog import WINDOW_MIN, Collector, EventBuffer, Observer, WindowEvents
@@ -73,6 +73,7 @@ class Model:
             self.demand = DemandState(scenario, self.flow_keys, self.streams, self.plant, self.env, self.buffer)
             self.demand.send = self._send
         self.layout: RunLayout = layout_of(scenario, self.plant, self.flow_keys, replication)
+        self.lab = {g: lab_rules(self, g) for g in scenario.gates}  # dated lab-hold rules by gate
         self.flows = [FlowSource(self, g, f) for g, f in self.flow_keys]
         for fi, (g, f) in enumerate(self.flow_keys):
             self.flows[fi].diversion = build_diversion(self, g, f)

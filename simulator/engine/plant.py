@@ -53,7 +53,7 @@ class Plant:
 
 
 def _add_stage(plant: Plant, sc: Scenario, gname: str, gate: Gate, sname: str, stage: Stage) -> None:
-    offset = stage.utc_offset_h if stage.utc_offset_h is not None else gate.offset(sc.run)
+    offset = gate.stage_offset(sname, sc.run)
     table = cap_table(sc, gname, sname, stage.side, offset)
     caps = CapCounter(table) if table is not None else None
     milestone = stage.release_milestone or ""

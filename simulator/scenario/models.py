@@ -208,6 +208,11 @@ class Gate(Frozen):
         """The gate's clock, in hours east of UTC."""
         return self.utc_offset_h if self.utc_offset_h is not None else run.utc_offset_h
 
+    def stage_offset(self, stage: str, run: RunSettings) -> float:
+        """The clock of stage ``stage`` (its own, else the gate's), in hours east of UTC."""
+        own = self.stages[stage].utc_offset_h
+        return own if own is not None else self.offset(run)
+
 
 class Scenario(Frozen):
     """A complete, validated and immutable scenario.
